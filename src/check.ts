@@ -1,0 +1,119 @@
+// The vocabulary shared by probes, the report, the exporter and the fixer.
+import type { Context } from './context.js';
+
+/** ok/warn/fail/skip are verdicts; error means the check itself broke (the run goes on). */
+export type Status = 'ok' | 'warn' | 'fail' | 'skip' | 'error';
+
+/** A file change a remedy asks for, described for people (issue 4 turns these into diffs). */
+export interface RemedyFile {
+  path: string;
+  change: string;
+}
+
+/** A concrete, copy-pasteable fix. Ids are stable: `xendoctor fix --only ID` uses them. */
+export interface Remedy {
+  id: string;
+  title: string;
+  /** Shell commands an admin can paste, in order. */
+  commands: string[];
+  files: RemedyFile[];
+  /** A reboot (of Xen, i.e. the whole host) is needed before the fix takes effect. */
+  reboot: boolean;
+  /** Why this fixes it, or what to watch for; one or two sentences. */
+  note?: string;
+}
+
+/** One thing wrong that a check found. `code` is a stable kebab-case name (a metric label). */
+export interface Finding {
+  code: string;
+  severity: 'warn' | 'fail';
+  message: string;
+}
+
+/** A sample for the Prometheus exporter, without the `xendoctor_` prefix. */
+export interface MetricSample {
+  name: string;
+  help: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** What a probe returns. The runner adds id, title and timing. */
+export interface Outcome {
+  status: Status;
+  summary: string;
+  evidence: string[];
+  findings: Finding[];
+  remedies: Remedy[];
+  metrics: MetricSample[];
+}
+
+/** A check in the report: the outcome plus who and how long. */
+export interface CheckResult extends Omit<Outcome, 'metrics'> {
+  id: string;
+  title: string;
+  durationMs: number;
+  metrics: MetricSample[];
+}
+
+/** What must be true of the host before a probe can say anything. */
+export type Requirement = 'xen' | 'dom0';
+
+export interface Probe {
+  /** Stable kebab-case id (a public interface: users silence checks by it). */
+  id: string;
+  /** "Checking <title>" in the text report. */
+  title: string;
+  /** The runner skips the probe, with the reason, when the host is not under Xen / not dom0. */
+  requires?: Requirement;
+  run(ctx: Context): Promise<Outcome>;
+}
+
+const rank: Record<Status, number> = { skip: 0, ok: 1, warn: 2, fail: 3, error: 4 };
+
+/** The worse of two statuses (error > fail > warn > ok > skip). */
+export function worst(a: Status, b: Status): Status {
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/** A healthy outcome. */
+export function ok(summary: string, evidence: string[] = [], metrics: MetricSample[] = []): Outcome {
+  return { status: 'ok', summary, evidence, findings: [], remedies: [], metrics };
+}
+
+/** The probe cannot apply here; the reason is the summary. Never a guess at `ok`. */
+export function skip(reason: string, evidence: string[] = [], metrics: MetricSample[] = []): Outcome {
+  return { status: 'skip', summary: reason, evidence, findings: [], remedies: [], metrics };
+}
+
+/** The probe could not do its job (malformed output, unreadable file, timed-out command). */
+export function error(summary: string, evidence: string[] = [], metrics: MetricSample[] = []): Outcome {
+  return { status: 'error', summary, evidence, findings: [], remedies: [], metrics };
+}
+
+/**
+ * An outcome from findings: the status is the worst finding (ok when there is none), remedies are
+ * deduplicated by id in the order given.
+ */
+export function fromFindings(parts: {
+  findings: Finding[];
+  okSummary: string;
+  summary?: string;
+  evidence?: string[];
+  remedies?: Remedy[];
+  metrics?: MetricSample[];
+}): Outcome {
+  const status = parts.findings.reduce<Status>((acc, f) => worst(acc, f.severity), 'ok');
+  const seen = new Set<string>();
+  const remedies = status === 'ok' ? [] : (parts.remedies ?? []).filter((r) => !seen.has(r.id) && seen.add(r.id));
+  const summary =
+    status === 'ok' ? parts.okSummary : (parts.summary ?? parts.findings.map((f) => f.message).join('; '));
+  return {
+    status,
+    summary,
+    evidence: parts.evidence ?? [],
+    findings: parts.findings,
+    remedies,
+    metrics: parts.metrics ?? [],
+  };
+}

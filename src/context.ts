@@ -1,0 +1,146 @@
+// What one report run knows: the host seam, the settings, and facts several probes share. Commands are
+// memoised per run, so `xl info` runs once however many probes read it.
+import { error, type Outcome, skip } from './check.js';
+import type { CommandResult, Host } from './host/host.js';
+import { ParseError } from './parsers/parse-error.js';
+import { parseXlInfo, type XlInfo } from './parsers/xl-info.js';
+
+export interface Settings {
+  /** grant-tables: warn when a domain uses at least this share of its max frames. */
+  gnttabWarnRatio: number;
+  /** domains: a paused domain is a finding once paused this many seconds (cpu time stops growing). */
+  pausedWarnSeconds: number;
+}
+
+export const defaultSettings: Settings = {
+  gnttabWarnRatio: 0.75,
+  pausedWarnSeconds: 300,
+};
+
+/** A command's parsed output, or the outcome a probe should return instead (skip or error). */
+export type Parsed<T> = { ok: true; value: T; result: CommandResult } | { ok: false; outcome: Outcome };
+
+export type InitSystem = 'openrc' | 'systemd' | 'sysvinit' | 'unknown';
+
+/** Whether this kernel runs under Xen, and the line that says so. */
+export interface XenPresence {
+  underXen: boolean;
+  evidence: string;
+}
+
+export class Context {
+  private readonly runs = new Map<string, Promise<CommandResult>>();
+  private readonly facts = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly host: Host,
+    readonly settings: Settings = defaultSettings,
+  ) {}
+
+  /** Runs a command once per report; later calls with the same argv share the result. */
+  run(argv: readonly [string, ...string[]]): Promise<CommandResult> {
+    const key = argv.join('\0');
+    let result = this.runs.get(key);
+    if (!result) {
+      result = this.host.run(argv);
+      this.runs.set(key, result);
+    }
+    return result;
+  }
+
+  /** Every command this run started, with its result (for `capture` and the timeout metrics). */
+  async commands(): Promise<CommandResult[]> {
+    return Promise.all(this.runs.values());
+  }
+
+  /**
+   * Runs a command and parses its stdout. A missing command becomes `skip` ("xen-diag not found"), a
+   * timeout, a non-zero exit or a ParseError becomes `error` with the evidence. `acceptExit` lists exit
+   * codes that still carry output worth parsing.
+   */
+  async parsed<T>(
+    argv: readonly [string, ...string[]],
+    parse: (text: string) => T,
+    acceptExit: readonly number[] = [0],
+  ): Promise<Parsed<T>> {
+    const result = await this.run(argv);
+    const problem = commandProblem(result, acceptExit);
+    if (problem) return { ok: false, outcome: problem };
+    try {
+      return { ok: true, value: parse(result.stdout), result };
+    } catch (caught) {
+      if (caught instanceof ParseError) {
+        return { ok: false, outcome: error(`could not parse \`${result.command}\`: ${caught.expected}`, [caught.message]) };
+      }
+      throw caught;
+    }
+  }
+
+  /** `xl info`, parsed; shared by cpu-virtualization, scheduler and dom0-memory. */
+  xlInfo(): Promise<Parsed<XlInfo>> {
+    return this.parsed(['xl', 'info'], parseXlInfo);
+  }
+
+  /** /sys/hypervisor/type says "xen" only when this kernel runs under Xen (the directory exists anyway). */
+  xen(): Promise<XenPresence> {
+    return this.fact('xen', async () => {
+      const type = await this.host.readFileIfExists('/sys/hypervisor/type');
+      if (type === undefined) return { underXen: false, evidence: '/sys/hypervisor/type: missing' };
+      return { underXen: type.trim() === 'xen', evidence: `/sys/hypervisor/type: ${type.trim() || '(empty)'}` };
+    });
+  }
+
+  /** /proc/xen/capabilities contains "control_d" only in dom0 (and only once xenfs is mounted). */
+  dom0(): Promise<{ isDom0: boolean; evidence: string }> {
+    return this.fact('dom0', async () => {
+      const caps = await this.host.readFileIfExists('/proc/xen/capabilities');
+      if (caps === undefined) return { isDom0: false, evidence: '/proc/xen/capabilities: missing' };
+      const isDom0 = caps.split(/\s+/).includes('control_d');
+      return { isDom0, evidence: `/proc/xen/capabilities: ${caps.trim() || '(empty)'}` };
+    });
+  }
+
+  /** Which init system runs this host, from the marker directories each one creates under /run. */
+  initSystem(): Promise<InitSystem> {
+    return this.fact('init', async () => {
+      if (await this.host.exists('/run/openrc/softlevel')) return 'openrc';
+      if (await this.host.exists('/run/systemd/system')) return 'systemd';
+      if (await this.host.exists('/etc/inittab')) return 'sysvinit';
+      return 'unknown';
+    });
+  }
+
+  private fact<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let value = this.facts.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = compute();
+      this.facts.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** Why a command's output cannot be used, as the outcome to report; undefined when it can. */
+export function commandProblem(result: CommandResult, acceptExit: readonly number[] = [0]): Outcome | undefined {
+  const name = result.command.split(' ')[0] ?? result.command;
+  if (result.notFound) return skip(`${name} not found`, [`${name}: not found on PATH`]);
+  if (result.stuck) {
+    return error(`\`${result.command}\` hung and could not be killed`, [`${result.command}: still running after SIGKILL`]);
+  }
+  if (result.timedOut) {
+    return error(`\`${result.command}\` timed out after ${Math.round(result.durationMs / 1000)} s`, [
+      `${result.command}: killed after ${Math.round(result.durationMs)} ms`,
+    ]);
+  }
+  if (result.spawnError) return error(`could not run \`${result.command}\`: ${result.spawnError}`);
+  if (result.exitCode === null || !acceptExit.includes(result.exitCode)) {
+    const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+    const said = firstLine(result.stderr) || firstLine(result.stdout);
+    return error(`\`${result.command}\` ${how}${said ? `: ${said}` : ''}`, said ? [`${result.command}: ${said}`] : []);
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split(/\r?\n/)[0]?.slice(0, 200) ?? '';
+}

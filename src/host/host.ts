@@ -1,0 +1,329 @@
+// The only door to the machine. Every file xendoctor reads is resolved under `root`, every command is
+// looked up in `path` and run without a shell, with LC_ALL=C and a timeout. A whole host can therefore be
+// replayed from a folder: files under the folder, fake commands first on the path (see test/fixtures/hosts).
+import { spawn } from 'node:child_process';
+import { constants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+/** What one command did; the vocabulary follows execa's result object. */
+export interface CommandResult {
+  /** argv joined by spaces, for messages and evidence. */
+  command: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** true when the command did not exit 0, timed out, was not found or could not start. */
+  failed: boolean;
+  timedOut: boolean;
+  /** The command is not on the path: callers turn this into `skip`, never a crash. */
+  notFound: boolean;
+  /** Still alive after SIGKILL (e.g. `xl` blocked in the kernel): left behind, never waited for. */
+  stuck: boolean;
+  /** Set when the process could not be started at all (EACCES, ENOEXEC...). */
+  spawnError?: string;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  /** Overrides the host's default timeout for this command. */
+  timeoutMs?: number;
+}
+
+export interface Host {
+  /** The folder every path is resolved under ("/" on a real host). */
+  readonly root: string;
+  /** Reads a text file under the root. Throws a HostFileError (code ENOENT, EACCES...) on failure. */
+  readFile(file: string): Promise<string>;
+  /** Like readFile, but a missing file (or a missing parent) is `undefined` instead of an error. */
+  readFileIfExists(file: string): Promise<string | undefined>;
+  /** Names in a directory under the root, sorted; `undefined` when it does not exist. */
+  listDir(dir: string): Promise<string[] | undefined>;
+  /** Whether a path exists under the root (any type). */
+  exists(file: string): Promise<boolean>;
+  /** Target of a symbolic link under the root, `undefined` when it is not a link. */
+  readLink(file: string): Promise<string | undefined>;
+  /** Runs argv[0] found on the path. Never throws: inspect the result. */
+  run(argv: readonly [string, ...string[]], opts?: RunOptions): Promise<CommandResult>;
+  /** Absolute path of a command on the path, or undefined. */
+  which(command: string): Promise<string | undefined>;
+}
+
+export interface HostOptions {
+  /** Folder that stands for "/". Default "/". */
+  root?: string;
+  /** Directories searched for commands, in order. Default: $PATH. */
+  path?: readonly string[];
+  /** Default command timeout. Default 10 s. */
+  timeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL, and after SIGKILL before a child is declared stuck. */
+  killGraceMs?: number;
+  /** At most this many child processes at once (a pool of 4-6 is fastest on small hosts). */
+  maxConcurrent?: number;
+  /** Output beyond this many bytes per stream kills the command (garbage must not eat dom0's memory). */
+  maxOutputBytes?: number;
+}
+
+/** A file under the root could not be read; `code` is the errno name (ENOENT, EACCES, EISDIR...). */
+export class HostFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`cannot read ${file}: ${detail}`);
+    this.name = 'HostFileError';
+  }
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Creates the host seam. Cheap: nothing is touched until a probe asks. */
+export function createHost(options: HostOptions = {}): Host {
+  const root = path.resolve(options.root ?? '/');
+  const searchPath = options.path ?? (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const killGraceMs = options.killGraceMs ?? 1000;
+  const maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
+  const slots = new Semaphore(options.maxConcurrent ?? 4);
+  const whichCache = new Map<string, Promise<string | undefined>>();
+
+  // Host paths are absolute ("/proc/xen/capabilities"); they are joined to the root and must stay inside it.
+  const resolve = (file: string): string => {
+    const joined = path.join(root, path.posix.normalize(`/${file}`));
+    if (joined !== root && !joined.startsWith(root === '/' ? '/' : `${root}/`)) {
+      throw new HostFileError(file, 'EINVAL', 'path escapes the root');
+    }
+    return joined;
+  };
+
+  const readFile = async (file: string): Promise<string> => {
+    try {
+      return await fsp.readFile(resolve(file), 'utf8');
+    } catch (error) {
+      throw toFileError(file, error);
+    }
+  };
+
+  const which = (command: string): Promise<string | undefined> => {
+    let found = whichCache.get(command);
+    if (!found) {
+      found = findOnPath(command, searchPath);
+      whichCache.set(command, found);
+    }
+    return found;
+  };
+
+  return {
+    root,
+    readFile,
+    async readFileIfExists(file) {
+      try {
+        return await readFile(file);
+      } catch (error) {
+        if (error instanceof HostFileError && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) {
+          return undefined;
+        }
+        throw error;
+      }
+    },
+    async listDir(dir) {
+      try {
+        return (await fsp.readdir(resolve(dir))).sort();
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw toFileError(dir, error);
+      }
+    },
+    async exists(file) {
+      try {
+        await fsp.lstat(resolve(file));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async readLink(file) {
+      try {
+        return await fsp.readlink(resolve(file));
+      } catch {
+        return undefined;
+      }
+    },
+    which,
+    async run(argv, opts = {}) {
+      const command = argv.join(' ');
+      const executable = await which(argv[0]);
+      if (!executable) {
+        return notFoundResult(command);
+      }
+      await slots.acquire();
+      try {
+        return await spawnBounded(executable, argv, {
+          command,
+          timeoutMs: opts.timeoutMs ?? timeoutMs,
+          killGraceMs,
+          maxOutputBytes,
+          pathEnv: searchPath.join(':'),
+        });
+      } finally {
+        slots.release();
+      }
+    },
+  };
+}
+
+interface SpawnSettings {
+  command: string;
+  timeoutMs: number;
+  killGraceMs: number;
+  maxOutputBytes: number;
+  pathEnv: string;
+}
+
+// Spawns without a shell and always settles: on timeout SIGTERM, then SIGKILL after a grace, then gives up
+// waiting after a second grace (an `xl` in uninterruptible sleep ignores even SIGKILL).
+function spawnBounded(
+  executable: string,
+  argv: readonly string[],
+  settings: SpawnSettings,
+): Promise<CommandResult> {
+  const started = performance.now();
+  return new Promise((resolvePromise) => {
+    const child = spawn(executable, argv.slice(1), {
+      argv0: argv[0],
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: settings.pathEnv, LC_ALL: 'C', LANG: 'C' },
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let outBytes = 0;
+    let timedOut = false;
+    let overflow = false;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+
+    const finish = (fields: Partial<CommandResult>) => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      const exitCode = fields.exitCode ?? null;
+      const result: CommandResult = {
+        command: settings.command,
+        exitCode,
+        signal: fields.signal ?? null,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8') + (overflow ? '\n[xendoctor: output limit reached]' : ''),
+        failed: exitCode !== 0 || timedOut || overflow || fields.stuck === true || Boolean(fields.spawnError),
+        timedOut,
+        notFound: false,
+        stuck: fields.stuck ?? false,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (fields.spawnError) result.spawnError = fields.spawnError;
+      resolvePromise(result);
+    };
+
+    const collect = (sink: Buffer[]) => (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > settings.maxOutputBytes) {
+        if (!overflow) {
+          overflow = true;
+          child.kill('SIGKILL');
+        }
+        return;
+      }
+      sink.push(chunk);
+    };
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
+
+    const terminate = () => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      timers.push(
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          timers.push(
+            setTimeout(() => {
+              // Unkillable: stop listening so the agent is not held hostage by it.
+              child.stdout.destroy();
+              child.stderr.destroy();
+              child.unref();
+              finish({ stuck: true });
+            }, settings.killGraceMs),
+          );
+        }, settings.killGraceMs),
+      );
+    };
+    timers.push(setTimeout(terminate, settings.timeoutMs));
+
+    child.on('error', (error) => finish({ spawnError: error.message }));
+    child.on('close', (code, signal) => finish({ exitCode: code, signal }));
+  });
+}
+
+function notFoundResult(command: string): CommandResult {
+  const name = command.split(' ')[0] ?? command;
+  return {
+    command,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: `${name} not found`,
+    failed: true,
+    timedOut: false,
+    notFound: true,
+    stuck: false,
+    durationMs: 0,
+  };
+}
+
+async function findOnPath(command: string, searchPath: readonly string[]): Promise<string | undefined> {
+  if (command.includes('/')) return undefined; // only bare names: the path decides what runs
+  for (const dir of searchPath) {
+    if (!dir) continue;
+    const candidate = path.join(dir, command);
+    try {
+      const stat = await fsp.stat(candidate);
+      if (!stat.isFile()) continue;
+      await fsp.access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  return undefined;
+}
+
+function errnoCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : 'EIO';
+}
+
+function toFileError(file: string, error: unknown): HostFileError {
+  if (error instanceof HostFileError) return error;
+  const code = errnoCode(error);
+  const detail = code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+  return new HostFileError(file, code, detail);
+}
+
+/** A counting semaphore: bounds concurrent child processes across all probes. */
+class Semaphore {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolvePromise) => this.waiting.push(resolvePromise));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}

@@ -1,0 +1,91 @@
+// The command line. Only the report path is loaded eagerly; serve/fix/capture are imported when asked for,
+// so a one-shot report starts almost as fast as node itself.
+import { existsSync } from 'node:fs';
+import { parseArgs, UsageError } from './args.js';
+import { createHost } from './host/host.js';
+import { hostFlags, hostOptionsFrom } from './host/options.js';
+import { probes, selectProbes } from './probes/index.js';
+import { runReport } from './report/run.js';
+import { renderText } from './report/text.js';
+import { VERSION } from './version.js';
+
+export const EXIT_USAGE = 64;
+
+const usage = `Usage: xendoctor [report] [options]
+
+Checks a Xen dom0 for the failures that cost admins days, with evidence and remedies.
+
+Options:
+  --json                 print one JSON document instead of text
+  --format FORMAT        text (default) or json
+  --check ID             run only this check (repeatable); see --list-checks
+  --list-checks          list check ids and titles
+  --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
+  --path DIRS            look for commands in DIRS (colon-separated) instead of $PATH (env XENDOCTOR_PATH)
+  --replay DIR           replay a captured host: --root DIR --path DIR/commands
+  --timeout SECONDS      per-command timeout, default 10 (env XENDOCTOR_TIMEOUT)
+  --color, --no-color    force colour on or off (default: on for a terminal, off with NO_COLOR)
+  -h, --help             this help
+  --version              print the version
+
+Exit codes: 0 all ok or skipped, 1 a warning, 2 a failure, 3 a check could not complete, 64 usage error.
+`;
+
+const reportFlags = {
+  ...hostFlags,
+  json: {},
+  format: { value: true },
+  check: { value: true, repeat: true },
+  'list-checks': {},
+  color: {},
+  'no-color': {},
+  help: {},
+  h: {},
+  version: {},
+} as const;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const command = first && !first.startsWith('-') ? first : 'report';
+  const commandArgs = command === first ? rest : argv;
+  if (command !== 'report') throw new UsageError(`unknown command ${JSON.stringify(command)}; try --help`);
+  return report(commandArgs);
+}
+
+async function report(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, reportFlags);
+  const has = (name: string) => args.flags.has(name);
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  if (has('help') || has('h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (has('version')) {
+    process.stdout.write(`xendoctor ${VERSION}\n`);
+    return 0;
+  }
+  if (has('list-checks')) {
+    const width = Math.max(...probes.map((p) => p.id.length));
+    for (const probe of probes) process.stdout.write(`${probe.id.padEnd(width)}  ${probe.title}\n`);
+    return 0;
+  }
+  const format = args.flags.get('format')?.[0] ?? (has('json') ? 'json' : 'text');
+  if (format !== 'text' && format !== 'json') {
+    throw new UsageError(`flag --format must be text or json, got ${JSON.stringify(format)}`);
+  }
+  if (has('color') && has('no-color')) throw new UsageError('flags --color and --no-color contradict each other');
+  const selected = selectProbes(args.flags.get('check') ?? []);
+  const hostOptions = hostOptionsFrom(args, process.env);
+  if (hostOptions.root && !existsSync(hostOptions.root)) {
+    throw new UsageError(`--root ${hostOptions.root} does not exist`);
+  }
+
+  const { document } = await runReport(createHost(hostOptions), selected);
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else {
+    const colour = has('color') || (!has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
+    process.stdout.write(renderText(document, { colour }));
+  }
+  return document.exitCode;
+}

@@ -1,0 +1,10 @@
+// PLACEHOLDER: replaced by the real probe (see the issue). Never committed as done.
+import { skip, type Probe } from '../check.js';
+
+export const cpuVirtualization: Probe = {
+  id: 'cpu-virtualization',
+  title: 'hardware virtualization',
+  async run() {
+    return skip('not implemented yet');
+  },
+};

@@ -1,0 +1,10 @@
+// PLACEHOLDER: replaced by the real probe (see the issue). Never committed as done.
+import { skip, type Probe } from '../check.js';
+
+export const xenDom0: Probe = {
+  id: 'xen-dom0',
+  title: 'dom0 has /proc/xen',
+  async run() {
+    return skip('not implemented yet');
+  },
+};

@@ -1,0 +1,44 @@
+// xen-hypervisor: is this kernel running under Xen? /sys/hypervisor/type is the authority (the directory
+// exists without Xen, and the cpuinfo "hypervisor" flag is set on any VM); the kernel's boot line tells a
+// Xen-capable kernel booted on bare hardware apart from a host without Xen at all.
+import { fromFindings, type Probe } from '../check.js';
+import { findBootLine } from '../parsers/dmesg.js';
+import { bootXenEntry } from '../remedies/boot-xen-entry.js';
+
+export const xenHypervisor: Probe = {
+  id: 'xen-hypervisor',
+  title: 'kernel runs under Xen',
+  async run(ctx) {
+    const [xen, dmesg] = await Promise.all([ctx.xen(), ctx.run(['dmesg'])]);
+    // The boot line is evidence, not a requirement: on long uptimes the ring buffer has dropped it.
+    const boot = dmesg.exitCode === 0 ? findBootLine(dmesg.stdout) : undefined;
+    const evidence = [xen.evidence];
+    if (boot) evidence.push(`dmesg: ${boot.line}`);
+    else if (dmesg.notFound) evidence.push('dmesg: not found');
+    else if (dmesg.failed) evidence.push(`dmesg: unreadable (${dmesg.stderr.trim() || `exit ${dmesg.exitCode}`})`);
+    else evidence.push('dmesg: no "Booting ... kernel on" line (ring buffer rotated?)');
+
+    if (xen.underXen) return fromFindings({ findings: [], okSummary: 'running under Xen', evidence });
+    if (boot?.platform === 'bare-hardware') {
+      return fromFindings({
+        findings: [
+          {
+            code: 'booted-without-xen',
+            severity: 'fail',
+            message: 'the kernel was booted on bare hardware, without the Xen hypervisor',
+          },
+        ],
+        okSummary: '',
+        evidence,
+        remedies: [bootXenEntry()],
+      });
+    }
+    const where = boot?.platform === 'other' ? ` (${boot.line.replace(/^\[[^\]]*\]\s*/, '')})` : '';
+    return fromFindings({
+      findings: [{ code: 'not-under-xen', severity: 'fail', message: `not running under Xen${where}` }],
+      okSummary: '',
+      evidence,
+      remedies: [bootXenEntry()],
+    });
+  },
+};

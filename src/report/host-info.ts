@@ -1,0 +1,30 @@
+// The report's header: what host this is, read from files only (no command), so it costs nothing.
+import type { Context, InitSystem } from '../context.js';
+
+export interface HostInfo {
+  hostname: string | null;
+  kernel: string | null;
+  /** "4.17.7" from /sys/hypervisor/version, null when not under Xen. */
+  xenVersion: string | null;
+  role: 'dom0' | 'domU' | 'none';
+  init: InitSystem;
+  /** The folder read as "/" (not "/" means a replayed host). */
+  root: string;
+}
+
+export async function readHostInfo(ctx: Context): Promise<HostInfo> {
+  const read = async (file: string) => (await ctx.host.readFileIfExists(file).catch(() => undefined))?.trim() || null;
+  const [hostname, kernel, xen, dom0, init, major, minor, extra] = await Promise.all([
+    read('/proc/sys/kernel/hostname'),
+    read('/proc/sys/kernel/osrelease'),
+    ctx.xen(),
+    ctx.dom0(),
+    ctx.initSystem(),
+    read('/sys/hypervisor/version/major'),
+    read('/sys/hypervisor/version/minor'),
+    read('/sys/hypervisor/version/extra'),
+  ]);
+  const xenVersion = xen.underXen && major && minor ? `${major}.${minor}${extra ?? ''}` : null;
+  const role = !xen.underXen ? 'none' : dom0.isDom0 ? 'dom0' : 'domU';
+  return { hostname, kernel, xenVersion, role, init, root: ctx.host.root };
+}
