@@ -4,10 +4,25 @@ import type { Context } from './context.js';
 /** ok/warn/fail/skip are verdicts; error means the check itself broke (the run goes on). */
 export type Status = 'ok' | 'warn' | 'fail' | 'skip' | 'error';
 
-/** A file change a remedy asks for, described for people (issue 4 turns these into diffs). */
+/**
+ * A machine-applicable file edit (used by `xendoctor fix`); each keeps every other line as it is.
+ * - xen-cmdline: set options in GRUB_CMDLINE_XEN_DEFAULT (or GRUB_CMDLINE_XEN) of /etc/default/grub,
+ *   replacing an existing value of the same option, never duplicating it.
+ * - shell-var: set NAME="value" in a shell-style file such as /etc/xen/xl.conf (uncommenting if needed).
+ * - ensure-line: append `line` unless a line matching `present` (a regex source) already exists.
+ * - write-file: the whole content of a file xendoctor owns (a sysctl.d drop-in, a udev rule).
+ */
+export type FileEdit =
+  | { kind: 'xen-cmdline'; set: Record<string, string> }
+  | { kind: 'shell-var'; name: string; value: string }
+  | { kind: 'ensure-line'; line: string; present: string }
+  | { kind: 'write-file'; content: string };
+
+/** A file change a remedy asks for: described for people, and (when it can be automated) as an edit. */
 export interface RemedyFile {
   path: string;
   change: string;
+  edit?: FileEdit;
 }
 
 /** A concrete, copy-pasteable fix. Ids are stable: `xendoctor fix --only ID` uses them. */
