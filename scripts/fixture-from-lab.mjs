@@ -133,17 +133,23 @@ for (const link of links) {
     put(`sys/class/net/${link.master}/brif/${link.ifname}`, '');
   }
 }
-notes.push('sys/class/net/<dev>/{operstate,address,bridge/,brif/}: from `ip -d -j link` (brif entries are files, not links).');
+notes.push(
+  'sys/class/net/<dev>/{operstate,address,bridge/,brif/}: from `ip -d -j link` (brif entries are files, not links).',
+);
 
 // Never captured: the kernel default (1) for every interface, so bridge-redirects has something to read.
 for (const dev of ['all', 'default', ...links.map((l) => l.ifname)]) {
   put(`proc/sys/net/ipv4/conf/${dev}/send_redirects`, '1\n');
 }
-notes.push('proc/sys/net/ipv4/conf/*/send_redirects: MADE UP as 1 (the kernel default); the lab did not capture sysctls.');
+notes.push(
+  'proc/sys/net/ipv4/conf/*/send_redirects: MADE UP as 1 (the kernel default); the lab did not capture sysctls.',
+);
 
 if (captured('systemctl-is-system-running') !== undefined) {
   put('run/systemd/system/.keep', '');
-  notes.push('run/systemd/system/: created because the host ran systemd (`systemctl is-system-running` answered).');
+  notes.push(
+    'run/systemd/system/: created because the host ran systemd (`systemctl is-system-running` answered).',
+  );
 }
 
 if (kernelConfig) {

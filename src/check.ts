@@ -120,7 +120,8 @@ export function fromFindings(parts: {
 }): Outcome {
   const status = parts.findings.reduce<Status>((acc, f) => worst(acc, f.severity), 'ok');
   const seen = new Set<string>();
-  const remedies = status === 'ok' ? [] : (parts.remedies ?? []).filter((r) => !seen.has(r.id) && seen.add(r.id));
+  const remedies =
+    status === 'ok' ? [] : (parts.remedies ?? []).filter((r) => !seen.has(r.id) && seen.add(r.id));
   const summary =
     status === 'ok' ? parts.okSummary : (parts.summary ?? parts.findings.map((f) => f.message).join('; '));
   return {

@@ -70,7 +70,10 @@ export class Context {
       return { ok: true, value: parse(result.stdout), result };
     } catch (caught) {
       if (caught instanceof ParseError) {
-        return { ok: false, outcome: error(`could not parse \`${result.command}\`: ${caught.expected}`, [caught.message]) };
+        return {
+          ok: false,
+          outcome: error(`could not parse \`${result.command}\`: ${caught.expected}`, [caught.message]),
+        };
       }
       throw caught;
     }
@@ -86,7 +89,10 @@ export class Context {
     return this.fact('xen', async () => {
       const type = await this.host.readFileIfExists('/sys/hypervisor/type');
       if (type === undefined) return { underXen: false, evidence: '/sys/hypervisor/type: missing' };
-      return { underXen: type.trim() === 'xen', evidence: `/sys/hypervisor/type: ${type.trim() || '(empty)'}` };
+      return {
+        underXen: type.trim() === 'xen',
+        evidence: `/sys/hypervisor/type: ${type.trim() || '(empty)'}`,
+      };
     });
   }
 
@@ -121,11 +127,16 @@ export class Context {
 }
 
 /** Why a command's output cannot be used, as the outcome to report; undefined when it can. */
-export function commandProblem(result: CommandResult, acceptExit: readonly number[] = [0]): Outcome | undefined {
+export function commandProblem(
+  result: CommandResult,
+  acceptExit: readonly number[] = [0],
+): Outcome | undefined {
   const name = result.command.split(' ')[0] ?? result.command;
   if (result.notFound) return skip(`${name} not found`, [`${name}: not found on PATH`]);
   if (result.stuck) {
-    return error(`\`${result.command}\` hung and could not be killed`, [`${result.command}: still running after SIGKILL`]);
+    return error(`\`${result.command}\` hung and could not be killed`, [
+      `${result.command}: still running after SIGKILL`,
+    ]);
   }
   if (result.timedOut) {
     return error(`\`${result.command}\` timed out after ${Math.round(result.durationMs / 1000)} s`, [
@@ -136,7 +147,10 @@ export function commandProblem(result: CommandResult, acceptExit: readonly numbe
   if (result.exitCode === null || !acceptExit.includes(result.exitCode)) {
     const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
     const said = firstLine(result.stderr) || firstLine(result.stdout);
-    return error(`\`${result.command}\` ${how}${said ? `: ${said}` : ''}`, said ? [`${result.command}: ${said}`] : []);
+    return error(
+      `\`${result.command}\` ${how}${said ? `: ${said}` : ''}`,
+      said ? [`${result.command}: ${said}`] : [],
+    );
   }
   return undefined;
 }

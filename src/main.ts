@@ -55,7 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function report(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, reportFlags);
   const has = (name: string) => args.flags.has(name);
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  if (args.positionals.length > 0)
+    throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   if (has('help') || has('h')) {
     process.stdout.write(usage);
     return 0;
@@ -73,7 +74,8 @@ async function report(argv: readonly string[]): Promise<number> {
   if (format !== 'text' && format !== 'json') {
     throw new UsageError(`flag --format must be text or json, got ${JSON.stringify(format)}`);
   }
-  if (has('color') && has('no-color')) throw new UsageError('flags --color and --no-color contradict each other');
+  if (has('color') && has('no-color'))
+    throw new UsageError('flags --color and --no-color contradict each other');
   const selected = selectProbes(args.flags.get('check') ?? []);
   const hostOptions = hostOptionsFrom(args, process.env);
   if (hostOptions.root && !existsSync(hostOptions.root)) {
@@ -84,7 +86,8 @@ async function report(argv: readonly string[]): Promise<number> {
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const colour = has('color') || (!has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
+    const colour =
+      has('color') || (!has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
     process.stdout.write(renderText(document, { colour }));
   }
   return document.exitCode;

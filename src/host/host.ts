@@ -214,7 +214,8 @@ function spawnBounded(
         exitCode,
         signal: fields.signal ?? null,
         stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8') + (overflow ? '\n[xendoctor: output limit reached]' : ''),
+        stderr:
+          Buffer.concat(stderr).toString('utf8') + (overflow ? '\n[xendoctor: output limit reached]' : ''),
         failed: exitCode !== 0 || timedOut || overflow || fields.stuck === true || Boolean(fields.spawnError),
         timedOut,
         notFound: false,

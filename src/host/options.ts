@@ -24,7 +24,10 @@ export function hostOptionsFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): HostO
   if (searchPath) options.path = searchPath.split(':').map((dir) => path.resolve(dir));
   const timeout = flag('timeout') ?? env.XENDOCTOR_TIMEOUT;
   if (timeout !== undefined) {
-    options.timeoutMs = secondsToMs(flag('timeout') !== undefined ? '--timeout' : 'XENDOCTOR_TIMEOUT', timeout);
+    options.timeoutMs = secondsToMs(
+      flag('timeout') !== undefined ? '--timeout' : 'XENDOCTOR_TIMEOUT',
+      timeout,
+    );
   }
   return options;
 }

@@ -22,7 +22,8 @@ export function findBootLine(text: string): BootLine | undefined {
     const match = BOOTING.exec(line);
     if (!match?.[1]) continue;
     const where = match[1];
-    const platform: BootPlatform = where === 'Xen' ? 'xen' : where === 'bare hardware' ? 'bare-hardware' : 'other';
+    const platform: BootPlatform =
+      where === 'Xen' ? 'xen' : where === 'bare hardware' ? 'bare-hardware' : 'other';
     return { platform, line: line.trim() };
   }
   return undefined;

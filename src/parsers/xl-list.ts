@@ -12,7 +12,14 @@ export interface XlDomain {
 }
 
 export type DomainStateFlag = 'running' | 'blocked' | 'paused' | 'shutdown' | 'crashed' | 'dying';
-const FLAG_NAMES: readonly DomainStateFlag[] = ['running', 'blocked', 'paused', 'shutdown', 'crashed', 'dying'];
+const FLAG_NAMES: readonly DomainStateFlag[] = [
+  'running',
+  'blocked',
+  'paused',
+  'shutdown',
+  'crashed',
+  'dying',
+];
 
 /** The named flags set in an `xl list` state column ("r-----" -> ["running"]). */
 export function stateFlags(state: string): DomainStateFlag[] {
@@ -34,7 +41,15 @@ export function parseXlList(text: string): XlDomain[] {
   return rows.map((line) => {
     const match = ROW.exec(line);
     if (!match) throw ParseError.of('xl list', 'a row "name id mem vcpus state time"', line);
-    const [, name, domid, mem, vcpus, state, time] = match as unknown as [string, string, string, string, string, string, string];
+    const [, name, domid, mem, vcpus, state, time] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     return {
       name,
       domid: Number(domid),

@@ -1,5 +1,5 @@
 // PLACEHOLDER: replaced by the real probe (see the issue). Never committed as done.
-import { skip, type Probe } from '../check.js';
+import { type Probe, skip } from '../check.js';
 
 export const grantTables: Probe = {
   id: 'grant-tables',

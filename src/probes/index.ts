@@ -34,7 +34,8 @@ export function selectProbes(ids: readonly string[]): readonly Probe[] {
   if (ids.length === 0) return probes;
   const known = new Set(probes.map((p) => p.id));
   for (const id of ids) {
-    if (!known.has(id)) throw new UsageError(`flag --check: unknown check ${JSON.stringify(id)} (see --list-checks)`);
+    if (!known.has(id))
+      throw new UsageError(`flag --check: unknown check ${JSON.stringify(id)} (see --list-checks)`);
   }
   return probes.filter((p) => ids.includes(p.id));
 }

@@ -15,7 +15,8 @@ export const xenHypervisor: Probe = {
     const evidence = [xen.evidence];
     if (boot) evidence.push(`dmesg: ${boot.line}`);
     else if (dmesg.notFound) evidence.push('dmesg: not found');
-    else if (dmesg.failed) evidence.push(`dmesg: unreadable (${dmesg.stderr.trim() || `exit ${dmesg.exitCode}`})`);
+    else if (dmesg.failed)
+      evidence.push(`dmesg: unreadable (${dmesg.stderr.trim() || `exit ${dmesg.exitCode}`})`);
     else evidence.push('dmesg: no "Booting ... kernel on" line (ring buffer rotated?)');
 
     if (xen.underXen) return fromFindings({ findings: [], okSummary: 'running under Xen', evidence });

@@ -6,7 +6,7 @@ export function bootXenEntry(): Remedy {
     id: 'boot-xen-entry',
     title: 'Boot the "with Xen hypervisor" GRUB entry',
     commands: [
-      "grep -E \"^\\s*(menuentry|submenu) .*Xen\" /boot/grub/grub.cfg   # find the Xen entry's title",
+      'grep -E "^\\s*(menuentry|submenu) .*Xen" /boot/grub/grub.cfg   # find the Xen entry\'s title',
       'grub-set-default "<title of the Xen entry, e.g. Debian GNU/Linux, with Xen hypervisor>"',
       'grub-mkconfig -o /boot/grub/grub.cfg',
     ],

@@ -13,7 +13,8 @@ export interface HostInfo {
 }
 
 export async function readHostInfo(ctx: Context): Promise<HostInfo> {
-  const read = async (file: string) => (await ctx.host.readFileIfExists(file).catch(() => undefined))?.trim() || null;
+  const read = async (file: string) =>
+    (await ctx.host.readFileIfExists(file).catch(() => undefined))?.trim() || null;
   const [hostname, kernel, xen, dom0, init, major, minor, extra] = await Promise.all([
     read('/proc/sys/kernel/hostname'),
     read('/proc/sys/kernel/osrelease'),

@@ -14,7 +14,11 @@ export interface ReportRun {
   context: Context;
 }
 
-export async function runReport(host: Host, probes: readonly Probe[], settings: Settings = defaultSettings): Promise<ReportRun> {
+export async function runReport(
+  host: Host,
+  probes: readonly Probe[],
+  settings: Settings = defaultSettings,
+): Promise<ReportRun> {
   const context = new Context(host, settings);
   const [info, results] = await Promise.all([readHostInfo(context), runProbes(context, probes)]);
   return { document: buildDocument(VERSION, info, results), results, context };

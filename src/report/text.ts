@@ -19,7 +19,9 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
     out.push(`${label}${dots} ${paint(check.status, words[check.status])}${detail}`);
   }
 
-  const troubled = doc.checks.filter((c) => c.status === 'warn' || c.status === 'fail' || c.status === 'error');
+  const troubled = doc.checks.filter(
+    (c) => c.status === 'warn' || c.status === 'fail' || c.status === 'error',
+  );
   for (const check of troubled) {
     out.push('', `${paint(check.status, words[check.status])} ${check.id}: ${check.summary}`);
     for (const finding of check.findings) {
@@ -33,7 +35,10 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
   }
 
   const s = doc.summary;
-  out.push('', `${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip, ${s.error} error (exit ${doc.exitCode})`);
+  out.push(
+    '',
+    `${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip, ${s.error} error (exit ${doc.exitCode})`,
+  );
   return `${out.join('\n')}\n`;
 }
 

@@ -1,0 +1,36 @@
+// Shared test helpers: fixture hosts through the real host seam.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CheckResult, Probe } from '../src/check.js';
+import { Context, defaultSettings, type Settings } from '../src/context.js';
+import { createHost, type Host, type HostOptions } from '../src/host/host.js';
+import { runProbe } from '../src/runner.js';
+
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+export const HOSTS = path.join(FIXTURES, 'hosts');
+
+/** A fixture host replayed through the real seam: files under it, only its fake commands on the path. */
+export function fixtureHost(name: string, options: HostOptions = {}): Host {
+  const root = path.join(HOSTS, name);
+  return createHost({ root, path: [path.join(root, 'commands')], ...options });
+}
+
+/** Runs one probe against a fixture host, as the report would. */
+export function runOn(
+  name: string,
+  probe: Probe,
+  settings: Settings = defaultSettings,
+): Promise<CheckResult> {
+  return runProbe(new Context(fixtureHost(name), settings), probe);
+}
+
+/** Verbatim text of a file in a fixture host, e.g. reply('e', 'xl info') or hostFile('e', 'proc/cpuinfo'). */
+export function hostFile(name: string, file: string): string {
+  return readFileSync(path.join(HOSTS, name, file), 'utf8');
+}
+
+/** Verbatim stdout a fixture host's fake command replays. */
+export function reply(name: string, argv: string): string {
+  return hostFile(name, `commands/replies/${argv}.stdout`);
+}
