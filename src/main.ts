@@ -12,6 +12,8 @@ import { VERSION } from './version.js';
 export const EXIT_USAGE = 64;
 
 const usage = `Usage: xendoctor [report] [options]
+       xendoctor serve [options]      run the probes on a schedule and serve Prometheus metrics
+       xendoctor fix [--apply] ...    preview (default) or apply remedies; see xendoctor fix --help
 
 Checks a Xen dom0 for the failures that cost admins days, with evidence and remedies.
 
@@ -48,8 +50,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first && !first.startsWith('-') ? first : 'report';
   const commandArgs = command === first ? rest : argv;
-  if (command !== 'report') throw new UsageError(`unknown command ${JSON.stringify(command)}; try --help`);
-  return report(commandArgs);
+  switch (command) {
+    case 'report':
+      return report(commandArgs);
+    case 'serve':
+      return (await import('./exporter/serve-command.js')).serveCommand(commandArgs);
+    case 'fix':
+      return (await import('./remedies/fix-command.js')).fixCommand(commandArgs);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; try --help`);
+  }
 }
 
 async function report(argv: readonly string[]): Promise<number> {
