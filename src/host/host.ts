@@ -191,11 +191,26 @@ function spawnBounded(
 ): Promise<CommandResult> {
   const started = performance.now();
   return new Promise((resolvePromise) => {
+    // A process group of its own, so a timeout kills the command's children too (a shell wrapper's
+    // `sleep` would otherwise keep the pipes open after its parent died).
     const child = spawn(executable, argv.slice(1), {
       argv0: argv[0],
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: settings.pathEnv, LC_ALL: 'C', LANG: 'C' },
+      detached: true,
     });
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal); // the group is gone already, or never formed
+      }
+    };
+    const abandon = () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.unref();
+    };
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let outBytes = 0;
@@ -231,7 +246,7 @@ function spawnBounded(
       if (outBytes > settings.maxOutputBytes) {
         if (!overflow) {
           overflow = true;
-          child.kill('SIGKILL');
+          signalGroup('SIGKILL');
         }
         return;
       }
@@ -240,18 +255,18 @@ function spawnBounded(
     child.stdout.on('data', collect(stdout));
     child.stderr.on('data', collect(stderr));
 
+    let exited = false;
     const terminate = () => {
       timedOut = true;
-      child.kill('SIGTERM');
+      signalGroup('SIGTERM');
       timers.push(
         setTimeout(() => {
-          child.kill('SIGKILL');
+          signalGroup('SIGKILL');
           timers.push(
             setTimeout(() => {
-              // Unkillable: stop listening so the agent is not held hostage by it.
-              child.stdout.destroy();
-              child.stderr.destroy();
-              child.unref();
+              if (exited) return;
+              // Unkillable (uninterruptible sleep): stop listening so the agent is not held hostage.
+              abandon();
               finish({ stuck: true });
             }, settings.killGraceMs),
           );
@@ -261,6 +276,16 @@ function spawnBounded(
     timers.push(setTimeout(terminate, settings.timeoutMs));
 
     child.on('error', (error) => finish({ spawnError: error.message }));
+    child.on('exit', (code, signal) => {
+      exited = true;
+      // Normally 'close' follows at once; if a leftover grandchild holds the pipes, do not wait for it.
+      timers.push(
+        setTimeout(() => {
+          abandon();
+          finish({ exitCode: code, signal });
+        }, settings.killGraceMs),
+      );
+    });
     child.on('close', (code, signal) => finish({ exitCode: code, signal }));
   });
 }

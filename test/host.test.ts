@@ -1,0 +1,115 @@
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHost, HostFileError } from '../src/host/host.js';
+
+// A tiny host made here: a root with a file, and a bin/ of scripts that misbehave on purpose.
+let root: string;
+let bin: string;
+const script = (name: string, body: string) => {
+  const file = path.join(bin, name);
+  writeFileSync(file, `#!/bin/sh\nPATH=/usr/bin:/bin\n${body}\n`);
+  chmodSync(file, 0o755);
+};
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'xd-host-'));
+  bin = path.join(root, 'bin');
+  mkdirSync(path.join(root, 'proc/xen'), { recursive: true });
+  mkdirSync(bin);
+  writeFileSync(path.join(root, 'proc/xen/capabilities'), 'control_d\n');
+  script('echo-env', 'echo "LC_ALL=$LC_ALL LANG=$LANG"; echo "args:$*"; echo oops >&2; exit 3');
+  script('sleeper', 'sleep 30');
+  script('stubborn', "trap '' TERM; sleep 30 & wait; sleep 30");
+  script('flood', 'head -c 5000000 /dev/zero');
+  writeFileSync(path.join(bin, 'not-executable'), 'echo no');
+});
+
+afterAll(() => {
+  chmodSync(bin, 0o755);
+});
+
+describe('files under the root', () => {
+  it('reads a file under the root by its host path', async () => {
+    const host = createHost({ root });
+    expect(await host.readFile('/proc/xen/capabilities')).toBe('control_d\n');
+  });
+  it('tells a missing file apart from an error', async () => {
+    const host = createHost({ root });
+    expect(await host.readFileIfExists('/proc/xen/nope')).toBeUndefined();
+    expect(await host.readFileIfExists('/proc/xen/capabilities/child')).toBeUndefined();
+    await expect(host.readFile('/proc/xen/nope')).rejects.toMatchObject({
+      code: 'ENOENT',
+      file: '/proc/xen/nope',
+    });
+    await expect(host.readFile('/proc/xen')).rejects.toBeInstanceOf(HostFileError);
+  });
+  it('never leaves the root, whatever the path says', async () => {
+    const host = createHost({ root });
+    // normalised against "/" first, so ".." cannot climb out of the root
+    expect(await host.readFile('/../../proc/xen/capabilities')).toBe('control_d\n');
+    expect(await host.exists('/../bin')).toBe(true);
+  });
+  it('lists directories sorted and says undefined for a missing one', async () => {
+    const host = createHost({ root });
+    expect(await host.listDir('/proc')).toEqual(['xen']);
+    expect(await host.listDir('/sys')).toBeUndefined();
+  });
+});
+
+describe('commands on the path', () => {
+  it('runs without a shell, with LC_ALL=C, and reports exit code and both streams', async () => {
+    const host = createHost({ root, path: [bin] });
+    const result = await host.run(['echo-env', 'a b', '$HOME;']);
+    expect(result).toMatchObject({ exitCode: 3, failed: true, timedOut: false, notFound: false });
+    expect(result.stdout).toBe('LC_ALL=C LANG=C\nargs:a b $HOME;\n');
+    expect(result.stderr).toBe('oops\n');
+    expect(result.command).toBe('echo-env a b $HOME;');
+  });
+  it('reports a missing command as notFound, never a throw', async () => {
+    const host = createHost({ root, path: [bin] });
+    const result = await host.run(['xen-diag', 'gnttab_query_size', '0']);
+    expect(result).toMatchObject({
+      notFound: true,
+      failed: true,
+      exitCode: null,
+      stderr: 'xen-diag not found',
+    });
+    expect(await host.which('not-executable')).toBeUndefined();
+    expect(await host.which('../bin/echo-env')).toBeUndefined();
+  });
+  it('kills a hanging command at the timeout', async () => {
+    const host = createHost({ root, path: [bin], timeoutMs: 200, killGraceMs: 200 });
+    const started = Date.now();
+    const result = await host.run(['sleeper']);
+    expect(result).toMatchObject({ timedOut: true, failed: true, signal: 'SIGTERM', stuck: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+  it('escalates to SIGKILL for a command that ignores SIGTERM, children included', async () => {
+    const host = createHost({ root, path: [bin], timeoutMs: 200, killGraceMs: 200 });
+    const started = Date.now();
+    const result = await host.run(['stubborn']);
+    expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', stuck: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+  it('stops reading a flood of output at the limit', async () => {
+    const host = createHost({ root, path: [bin], maxOutputBytes: 100_000 });
+    const result = await host.run(['flood']);
+    expect(result.failed).toBe(true);
+    expect(result.stdout.length).toBeLessThanOrEqual(100_000);
+    expect(result.stderr).toContain('output limit');
+  });
+  it('bounds how many commands run at once', async () => {
+    const host = createHost({ root, path: ['/usr/bin', '/bin'], maxConcurrent: 2 });
+    // Each records its start and end; with 2 slots no three intervals may overlap.
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, () => host.run(['sh', '-c', 'date +%s%N; sleep 0.1; date +%s%N'])),
+    );
+    const spans = runs.map((r) => r.stdout.trim().split('\n').map(Number) as [number, number]);
+    for (const [start] of spans) {
+      const overlapping = spans.filter(([s, e]) => s <= start && start < e).length;
+      expect(overlapping).toBeLessThanOrEqual(2);
+    }
+  });
+});
