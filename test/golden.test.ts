@@ -1,0 +1,41 @@
+// Golden reports: every fixture host's full report, as text and JSON, compared with test/golden/.
+// Regenerate with `UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts` and review the diff like code.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { probes } from '../src/probes/index.js';
+import type { ReportDocument } from '../src/report/document.js';
+import { runReport } from '../src/report/run.js';
+import { renderText } from '../src/report/text.js';
+import { fixtureHost, HOSTS } from './helpers.js';
+
+const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+// Only what differs between runs is pinned: the clock, timings and where the fixtures live.
+function normalise(doc: ReportDocument, name: string): ReportDocument {
+  return {
+    ...doc,
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    host: { ...doc.host, root: `<fixtures>/${name}` },
+    checks: doc.checks.map((check) => ({ ...check, durationMs: 0 })),
+  };
+}
+
+function compare(file: string, actual: string) {
+  const full = path.join(GOLDEN, file);
+  if (update || !existsSync(full)) writeFileSync(full, actual);
+  expect(actual).toBe(readFileSync(full, 'utf8'));
+}
+
+const hosts = readdirSync(HOSTS).filter((name) => !name.startsWith('made-up-'));
+
+describe.each(hosts)('golden report for %s', (name) => {
+  it('matches the text and JSON goldens', async () => {
+    const { document } = await runReport(fixtureHost(name), probes);
+    const doc = normalise(document, name);
+    compare(`${name}.json`, `${JSON.stringify(doc, null, 2)}\n`);
+    compare(`${name}.txt`, renderText(doc, { colour: false }));
+  });
+});
