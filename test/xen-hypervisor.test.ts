@@ -39,3 +39,13 @@ describe('xen-hypervisor', () => {
     expect(result.remedies[0]).toMatchObject({ id: 'boot-xen-entry', reboot: true });
   });
 });
+
+describe('xen-hypervisor on a box without Xen', () => {
+  it('says it is not a Xen host and how to install Xen, not how to boot it', async () => {
+    const result = await runOn('plain-linux', xenHypervisor);
+    expect(result.status).toBe('fail');
+    expect(result.findings.map((f) => f.code)).toEqual(['xen-not-installed']);
+    expect(result.evidence).toContain('dmesg: not found');
+    expect(result.remedies.map((r) => r.id)).toEqual(['install-xen']);
+  });
+});
