@@ -14,6 +14,7 @@ export const EXIT_USAGE = 64;
 const usage = `Usage: xendoctor [report] [options]
        xendoctor serve [options]      run the probes on a schedule and serve Prometheus metrics
        xendoctor fix [--apply] ...    preview (default) or apply remedies; see xendoctor fix --help
+       xendoctor capture --out DIR    record what the checks read into a replayable folder (bug reports)
 
 Checks a Xen dom0 for the failures that cost admins days, with evidence and remedies.
 
@@ -57,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./exporter/serve-command.js')).serveCommand(commandArgs);
     case 'fix':
       return (await import('./remedies/fix-command.js')).fixCommand(commandArgs);
+    case 'capture':
+      return (await import('./capture/capture-command.js')).captureCommand(commandArgs);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; try --help`);
   }
