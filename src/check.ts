@@ -36,6 +36,19 @@ export interface Remedy {
   reboot: boolean;
   /** Why this fixes it, or what to watch for; one or two sentences. */
   note?: string;
+  /**
+   * The runtime actions `xendoctor fix --apply` may run itself, through the host seam (argv, no shell, with a
+   * timeout), after the file edits. Each one's argv joined by spaces is also listed in `commands`; every other
+   * command there (grub-mkconfig, grub-set-default...) is an instruction that fix only prints.
+   */
+  actions?: RemedyAction[];
+}
+
+/** One command `fix --apply` runs: argv without a shell, e.g. ['ethtool', '-K', 'xenbr0', 'tso', 'off']. */
+export interface RemedyAction {
+  argv: [string, ...string[]];
+  /** Overrides fix's default of 60 s (starting a service can be slow). */
+  timeoutMs?: number;
 }
 
 /** One thing wrong that a check found. `code` is a stable kebab-case name (a metric label). */
