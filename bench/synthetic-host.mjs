@@ -1,0 +1,81 @@
+// A synthetic dom0 for benchmarks: the real dom0-domu-credit2 fixture host, scaled to N domains and P bridge
+// ports. Made up (numbers and names are generated); only the shape of each output is real. The fake commands
+// are one shell each and answer at once (shell builtins only, no `cat`), so the report's cost is measured
+// against the cost of spawning that many trivial processes.
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HOSTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/hosts');
+const TEMPLATE = path.join(HOSTS, 'dom0-domu-credit2');
+
+const REPLAYER = `#!/bin/sh
+# synthetic replayer: builtins only (one process per command)
+dir=\${0%/*}/replies
+key=\${0##*/}
+for arg in "$@"; do key="$key $arg"; done
+[ -f "$dir/$key.stdout" ] || { echo "replay: no capture for: $key" >&2; exit 99; }
+while IFS= read -r line; do printf '%s\\n' "$line"; done < "$dir/$key.stdout"
+exit 0
+`;
+
+/** Writes the host into dir; returns how many commands a full report runs there. */
+export function makeSyntheticHost(dir, { domains, ports }) {
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(TEMPLATE, dir, { recursive: true, dereference: true, verbatimSymlinks: false });
+  const replies = path.join(dir, 'commands/replies');
+  const template = (argv) => readFileSync(path.join(TEMPLATE, 'commands/replies', `${argv}.stdout`), 'utf8');
+
+  // xl list: Domain-0 plus domains-1 guests.
+  const rows = ['Name                                        ID   Mem VCPUs\tState\tTime(s)'];
+  rows.push(`${'Domain-0'.padEnd(44)}${'0'.padStart(2)}  1024     2     r-----     113.8`);
+  for (let id = 1; id < domains; id++) {
+    rows.push(`${`guest${id}`.padEnd(44)}${String(id).padStart(2)}    96     1     -b----       3.7`);
+  }
+  writeFileSync(path.join(replies, 'xl list.stdout'), `${rows.join('\n')}\n`);
+  for (const file of readdirSync(replies)) {
+    if (file.startsWith('xen-diag ') || file.startsWith('ethtool ')) rmSync(path.join(replies, file));
+  }
+  for (let id = 0; id < domains; id++) {
+    writeFileSync(
+      path.join(replies, `xen-diag gnttab_query_size ${id}.stdout`),
+      `domid=${id}: nr_frames=${1 + (id % 3)}, max_nr_frames=64\n`,
+    );
+  }
+
+  // One bridge, xenbr0, with dummy0 and `ports - 1` vifs (the guests' first and second NICs).
+  const net = path.join(dir, 'sys/class/net');
+  for (const name of readdirSync(net))
+    if (name.startsWith('vif')) rmSync(path.join(net, name), { recursive: true });
+  rmSync(path.join(net, 'xenbr0/brif'), { recursive: true, force: true });
+  mkdirSync(path.join(net, 'xenbr0/brif'), { recursive: true });
+  const vifText = template('ethtool -k vif1.0');
+  const devices = ['dummy0'];
+  for (let i = 0; devices.length < ports; i++) devices.push(`vif${1 + Math.floor(i / 2)}.${i % 2}`);
+  for (const dev of devices) {
+    writeFileSync(path.join(net, 'xenbr0/brif', dev), '');
+    mkdirSync(path.join(net, dev), { recursive: true });
+    writeFileSync(path.join(net, dev, 'operstate'), 'up\n');
+    mkdirSync(path.join(dir, 'proc/sys/net/ipv4/conf', dev), { recursive: true });
+    writeFileSync(path.join(dir, 'proc/sys/net/ipv4/conf', dev, 'send_redirects'), '1\n');
+    const text = dev === 'dummy0' ? template('ethtool -k dummy0') : vifText.replace('vif1.0', dev);
+    writeFileSync(path.join(replies, `ethtool -k ${dev}.stdout`), text);
+  }
+  writeFileSync(path.join(replies, 'ethtool -k xenbr0.stdout'), template('ethtool -k xenbr0'));
+
+  // Every fake command is the builtin-only replayer.
+  for (const name of readdirSync(path.join(dir, 'commands'))) {
+    if (name === 'replies') continue;
+    const file = path.join(dir, 'commands', name);
+    rmSync(file);
+    writeFileSync(file, REPLAYER);
+    chmodSync(file, 0o755);
+  }
+  writeFileSync(
+    path.join(dir, 'MADE-UP.md'),
+    `Synthetic host: ${domains} domains, ${ports} ports (bench/synthetic-host.mjs).\n`,
+  );
+  // Commands of one report: xl info, xl list, xl dmesg, dmesg, systemctl, one xen-diag per domain,
+  // one ethtool per bridge and port.
+  return { commandCount: 5 + domains + ports + 1 };
+}
