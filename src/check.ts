@@ -10,13 +10,18 @@ export type Status = 'ok' | 'warn' | 'fail' | 'skip' | 'error';
  *   replacing an existing value of the same option, never duplicating it.
  * - shell-var: set NAME="value" in a shell-style file such as /etc/xen/xl.conf (uncommenting if needed).
  * - ensure-line: append `line` unless a line matching `present` (a regex source) already exists.
- * - write-file: the whole content of a file xendoctor owns (a sysctl.d drop-in, a udev rule).
+ * - write-file: the whole content of a file xendoctor owns (a sysctl.d drop-in, a udev rule), with its mode.
  */
 export type FileEdit =
   | { kind: 'xen-cmdline'; set: Record<string, string> }
   | { kind: 'shell-var'; name: string; value: string }
   | { kind: 'ensure-line'; line: string; present: string }
-  | { kind: 'write-file'; content: string };
+  | {
+      kind: 'write-file';
+      content: string;
+      /** Permissions of the file, e.g. 0o755 for an /etc/local.d script; default 0o644. */
+      mode?: number;
+    };
 
 /** A file change a remedy asks for: described for people, and (when it can be automated) as an edit. */
 export interface RemedyFile {
