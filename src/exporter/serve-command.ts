@@ -1,6 +1,97 @@
-// PLACEHOLDER until the daemon lands (issue 3).
-import { UsageError } from '../args.js';
+// `xendoctor serve`: flags/env/config file -> settings (exit 78 when bad), then the daemon until SIGTERM or
+// SIGINT. A probe that fails is a metric and a log line, never the end of the daemon.
+import { parseArgs, UsageError } from '../args.js';
+import {
+  ConfigError,
+  configFlags,
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_PORT,
+  EXIT_CONFIG,
+  loadConfig,
+} from '../config.js';
+import { hostFlags } from '../host/options.js';
+import { probes } from '../probes/index.js';
+import { VERSION } from '../version.js';
 
-export async function serveCommand(_argv: readonly string[]): Promise<number> {
-  throw new UsageError('serve is not available in this build');
+const usage = `Usage: xendoctor serve [options]
+
+Runs the checks on a schedule and serves the last results: ${'/metrics'} (Prometheus), /healthz,
+/report.json (as xendoctor --json) and / (a page with the current findings). Scrapes never run a command.
+
+Options (flag, environment variable, config file key):
+  --config FILE                 XENDOCTOR_CONFIG          JSON config, default ${DEFAULT_CONFIG_FILE}
+  --web.listen-address ADDR     XENDOCTOR_LISTEN_ADDRESS  listenAddress   default ":${DEFAULT_PORT}"
+  --web.telemetry-path PATH     XENDOCTOR_TELEMETRY_PATH  telemetryPath   default "/metrics"
+  --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
+  --log-level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        default info
+  --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, default 10
+  --root DIR                    XENDOCTOR_ROOT            root            default /
+  --path DIRS                   XENDOCTOR_PATH            path            where commands are found
+  --replay DIR                  replay a captured host (--root DIR --path DIR/commands)
+  --disable-check ID, --enable-check ID   (repeatable)    checks.ID.enabled
+                                                          checks.ID.interval, thresholds.NAME: file only
+  -h, --help, --version
+
+Exit codes: 0 stopped by SIGTERM/SIGINT, 64 usage error, 69 cannot listen, 78 bad configuration.
+`;
+
+const serveFlags = { ...hostFlags, ...configFlags, help: {}, h: {}, version: {} } as const;
+
+export async function serveCommand(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, serveFlags);
+  if (args.positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  }
+  if (args.flags.has('help') || args.flags.has('h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (args.flags.has('version')) {
+    process.stdout.write(`xendoctor ${VERSION}\n`);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(
+      args,
+      process.env,
+      probes.map((p) => p.id),
+    );
+  } catch (caught) {
+    if (!(caught instanceof ConfigError)) throw caught;
+    process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
+    return EXIT_CONFIG;
+  }
+
+  // Loaded here, not at the top: `xendoctor --help` and a bad config stay fast.
+  const [{ createLog }, { startDaemon }] = await Promise.all([import('./log.js'), import('./daemon.js')]);
+  const log = createLog(config.logLevel);
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({ config, probes, log });
+  } catch (caught) {
+    const error = caught as NodeJS.ErrnoException;
+    log.error({ err: error.message, code: error.code }, 'cannot listen');
+    process.stderr.write(`xendoctor: cannot listen on ${describe(config.listen)}: ${error.message}\n`);
+    return 69;
+  }
+
+  // A bug that escapes a probe is logged, never fatal: the daemon's job is to keep reporting.
+  const onRejection = (reason: unknown) => log.error({ err: String(reason) }, 'unhandled rejection');
+  process.on('unhandledRejection', onRejection);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal }, 'stopping');
+  await daemon.stop();
+  process.off('unhandledRejection', onRejection);
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
+  return 0;
+}
+
+function describe(listen: { host: string | undefined; port: number }): string {
+  return `${listen.host ?? ''}:${listen.port}`;
 }

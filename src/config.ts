@@ -1,0 +1,309 @@
+// The daemon's settings: defaults < config file (JSON, /etc/xendoctor/config.json) < environment < flags.
+// Every bad value is a ConfigError naming where it came from (file key, variable or flag) and the value;
+// `xendoctor serve` turns it into exit 78 (EX_CONFIG from sysexits.h) before anything starts.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ParsedArgs } from './args.js';
+import { defaultSettings, type Settings } from './context.js';
+import type { HostOptions } from './host/host.js';
+
+export const EXIT_CONFIG = 78;
+export const DEFAULT_CONFIG_FILE = '/etc/xendoctor/config.json';
+/**
+ * Outside 9100-9999: the Prometheus wiki's "Default port allocations" range is fully allocated, and the
+ * writing-exporters guide recommends ports outside it for exporters without an entry; below Linux's
+ * ephemeral range (32768-60999) so an outgoing connection can never hold it. 936 spells "xen" on a keypad.
+ */
+export const DEFAULT_PORT = 19936;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ListenAddress {
+  /** undefined = every address (":19936"), as node_exporter's ":9100". */
+  host: string | undefined;
+  port: number;
+}
+
+export interface CheckConfig {
+  enabled: boolean;
+  /** Seconds between runs of this check; the global interval when undefined. */
+  intervalSeconds?: number;
+}
+
+export interface DaemonConfig {
+  /** The file the settings were read from, undefined when none was (the default path may be absent). */
+  file: string | undefined;
+  listen: ListenAddress;
+  telemetryPath: string;
+  intervalSeconds: number;
+  logLevel: LogLevel;
+  checks: Record<string, CheckConfig>;
+  settings: Settings;
+  host: HostOptions;
+}
+
+/** Flags of `xendoctor serve` that carry settings (hostFlags come from host/options.ts). */
+export const configFlags = {
+  config: { value: true },
+  'web.listen-address': { value: true },
+  'web.telemetry-path': { value: true },
+  interval: { value: true },
+  'log-level': { value: true },
+  'disable-check': { value: true, repeat: true },
+  'enable-check': { value: true, repeat: true },
+} as const;
+
+const FILE_KEYS = [
+  'listenAddress',
+  'telemetryPath',
+  'interval',
+  'logLevel',
+  'root',
+  'path',
+  'commandTimeout',
+  'thresholds',
+  'checks',
+] as const;
+
+/**
+ * Resolves the daemon's settings. `knownChecks` are the probe ids (an unknown id in the file or a flag is an
+ * error: a typo must not silently leave a check on).
+ */
+export function loadConfig(
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  knownChecks: readonly string[],
+  readFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): DaemonConfig {
+  const flag = (name: string) => args.flags.get(name)?.[0];
+  const explicitFile = flag('config') ?? env.XENDOCTOR_CONFIG;
+  const file = explicitFile ?? DEFAULT_CONFIG_FILE;
+  let raw: Record<string, unknown> = {};
+  let used: string | undefined;
+  let text: string | undefined;
+  try {
+    text = readFile(file);
+  } catch (caught) {
+    const code = (caught as NodeJS.ErrnoException).code;
+    // The default file is optional; a file someone named must exist.
+    if (explicitFile !== undefined || code !== 'ENOENT') {
+      throw new ConfigError(`cannot read config file ${file}: ${(caught as Error).message}`);
+    }
+  }
+  if (text !== undefined) {
+    used = file;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (caught) {
+      throw new ConfigError(`config file ${file} is not valid JSON: ${(caught as Error).message}`);
+    }
+    if (!isObject(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    raw = parsed;
+    for (const key of Object.keys(raw)) {
+      if (!(FILE_KEYS as readonly string[]).includes(key)) {
+        throw new ConfigError(`${file}: unknown key "${key}" (known: ${FILE_KEYS.join(', ')})`);
+      }
+    }
+  }
+  const inFile = (key: string) => `${file}: ${key}`;
+
+  // Each value: the flag, else the variable, else the file; `where` names the source in errors.
+  const pick = (flagName: string, envName: string, fileKey: string) => {
+    const fromFlag = flag(flagName);
+    if (fromFlag !== undefined) return { value: fromFlag as unknown, where: `--${flagName}` };
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv as unknown, where: envName };
+    if (raw[fileKey] !== undefined) return { value: raw[fileKey], where: inFile(fileKey) };
+    return undefined;
+  };
+
+  const listenPick = pick('web.listen-address', 'XENDOCTOR_LISTEN_ADDRESS', 'listenAddress');
+  const listen = listenPick
+    ? parseListenAddress(listenPick.where, listenPick.value)
+    : { host: undefined, port: DEFAULT_PORT };
+
+  const pathPick = pick('web.telemetry-path', 'XENDOCTOR_TELEMETRY_PATH', 'telemetryPath');
+  const telemetryPath = pathPick ? parseTelemetryPath(pathPick.where, pathPick.value) : '/metrics';
+
+  const intervalPick = pick('interval', 'XENDOCTOR_INTERVAL', 'interval');
+  const intervalSeconds = intervalPick ? parseInterval(intervalPick.where, intervalPick.value) : 60;
+
+  const levelPick = pick('log-level', 'XENDOCTOR_LOG_LEVEL', 'logLevel');
+  const logLevel = levelPick ? parseLogLevel(levelPick.where, levelPick.value) : 'info';
+
+  const host: HostOptions = {};
+  const replay = flag('replay');
+  if (replay && (flag('root') || flag('path'))) {
+    throw new ConfigError('flag --replay cannot be combined with --root or --path');
+  }
+  const rootPick = replay
+    ? { value: replay as unknown, where: '--replay' }
+    : pick('root', 'XENDOCTOR_ROOT', 'root');
+  if (rootPick) host.root = path.resolve(parseString(rootPick.where, rootPick.value));
+  const searchPick = replay
+    ? { value: path.join(replay, 'commands') as unknown, where: '--replay' }
+    : pick('path', 'XENDOCTOR_PATH', 'path');
+  if (searchPick) {
+    host.path = parseString(searchPick.where, searchPick.value)
+      .split(':')
+      .map((dir) => path.resolve(dir));
+  }
+  const timeoutPick = pick('timeout', 'XENDOCTOR_TIMEOUT', 'commandTimeout');
+  if (timeoutPick) host.timeoutMs = parseSeconds(timeoutPick.where, timeoutPick.value) * 1000;
+
+  const settings = parseThresholds(inFile('thresholds'), raw.thresholds);
+  const checks = parseChecks(inFile('checks'), raw.checks, knownChecks);
+  for (const [flagName, enabled] of [
+    ['disable-check', false],
+    ['enable-check', true],
+  ] as const) {
+    for (const id of args.flags.get(flagName) ?? []) {
+      if (!knownChecks.includes(id)) {
+        throw new ConfigError(`--${flagName}: unknown check ${JSON.stringify(id)} (see --list-checks)`);
+      }
+      checks[id] = { ...(checks[id] ?? { enabled }), enabled };
+    }
+  }
+  return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host };
+}
+
+/** "[host]:port", ":port" or "host:port"; an IPv6 host goes in brackets. */
+export function parseListenAddress(where: string, value: unknown): ListenAddress {
+  const text = parseString(where, value);
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new ConfigError(
+      `${where} must be host:port or :port (e.g. ":${DEFAULT_PORT}", "127.0.0.1:${DEFAULT_PORT}"), got ${JSON.stringify(value)}`,
+    );
+  }
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+function parseTelemetryPath(where: string, value: unknown): string {
+  const text = parseString(where, value);
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(text) || ['/', '/healthz', '/report.json'].includes(text)) {
+    throw new ConfigError(
+      `${where} must be a path such as "/metrics" (not /, /healthz or /report.json), got ${JSON.stringify(value)}`,
+    );
+  }
+  return text;
+}
+
+/**
+ * An interval node-cron can express without drift: seconds that divide a minute, minutes that divide an
+ * hour, or hours that divide a day. "30", 30, "30s", "5m", "1h".
+ */
+export function parseInterval(where: string, value: unknown): number {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const match = /^(\d+)([smh]?)$/.exec(text);
+  const unit = match?.[2] === 'h' ? 3600 : match?.[2] === 'm' ? 60 : 1;
+  const seconds = match ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isInteger(seconds) || seconds <= 0 || cronFor(seconds) === undefined) {
+    throw new ConfigError(
+      `${where} must be seconds that divide a minute, minutes that divide an hour or hours that divide a day (e.g. 15, 30, 60, "5m", "1h"), got ${JSON.stringify(value)}`,
+    );
+  }
+  return seconds;
+}
+
+/** The node-cron expression (with a seconds field) that fires every `seconds`, or undefined. */
+export function cronFor(seconds: number): string | undefined {
+  if (seconds < 60) return 60 % seconds === 0 ? `*/${seconds} * * * * *` : undefined;
+  if (seconds < 3600) {
+    const minutes = seconds / 60;
+    return Number.isInteger(minutes) && 60 % minutes === 0 ? `0 */${minutes} * * * *` : undefined;
+  }
+  const hours = seconds / 3600;
+  return Number.isInteger(hours) && 24 % hours === 0 ? `0 0 */${hours} * * *` : undefined;
+}
+
+function parseLogLevel(where: string, value: unknown): LogLevel {
+  if (typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)) {
+    return value as LogLevel;
+  }
+  throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function parseSeconds(where: string, value: unknown): number {
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new ConfigError(`${where} must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
+function parseString(where: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ConfigError(`${where} must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function parseThresholds(where: string, value: unknown): Settings {
+  if (value === undefined) return { ...defaultSettings };
+  if (!isObject(value)) throw new ConfigError(`${where} must be an object, got ${JSON.stringify(value)}`);
+  const settings: Settings = { ...defaultSettings };
+  for (const [key, given] of Object.entries(value)) {
+    if (!(key in defaultSettings)) {
+      throw new ConfigError(
+        `${where}: unknown threshold "${key}" (known: ${Object.keys(defaultSettings).join(', ')})`,
+      );
+    }
+    const number = given as number;
+    const bad =
+      typeof given !== 'number' ||
+      !Number.isFinite(number) ||
+      number <= 0 ||
+      (key.endsWith('Ratio') && number > 1);
+    if (bad) {
+      const expected = key.endsWith('Ratio') ? 'a ratio in (0, 1]' : 'a positive number';
+      throw new ConfigError(`${where}.${key} must be ${expected}, got ${JSON.stringify(given)}`);
+    }
+    (settings as unknown as Record<string, number>)[key] = number;
+  }
+  return settings;
+}
+
+function parseChecks(
+  where: string,
+  value: unknown,
+  knownChecks: readonly string[],
+): Record<string, CheckConfig> {
+  const checks: Record<string, CheckConfig> = {};
+  if (value === undefined) return checks;
+  if (!isObject(value)) throw new ConfigError(`${where} must be an object, got ${JSON.stringify(value)}`);
+  for (const [id, entry] of Object.entries(value)) {
+    if (!knownChecks.includes(id)) {
+      throw new ConfigError(`${where}: unknown check "${id}" (see xendoctor --list-checks)`);
+    }
+    if (!isObject(entry)) {
+      throw new ConfigError(`${where}.${id} must be an object, got ${JSON.stringify(entry)}`);
+    }
+    const check: CheckConfig = { enabled: true };
+    for (const [key, given] of Object.entries(entry)) {
+      if (key === 'enabled') {
+        if (typeof given !== 'boolean') {
+          throw new ConfigError(`${where}.${id}.enabled must be true or false, got ${JSON.stringify(given)}`);
+        }
+        check.enabled = given;
+      } else if (key === 'interval') {
+        check.intervalSeconds = parseInterval(`${where}.${id}.interval`, given);
+      } else {
+        throw new ConfigError(`${where}.${id}: unknown key "${key}" (known: enabled, interval)`);
+      }
+    }
+    checks[id] = check;
+  }
+  return checks;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,85 @@
+// The daemon without the command line: schedule + state + HTTP server, started and stopped as one.
+// serve-command.ts wires it to flags and signals; tests and bench/ start it directly.
+import type { AddressInfo } from 'node:net';
+import type { Logger as CronLogger } from 'node-cron';
+import type { Probe } from '../check.js';
+import type { DaemonConfig } from '../config.js';
+import { createHost } from '../host/host.js';
+import { groupProbes, Schedule } from './schedule.js';
+import { close, createServer, listen } from './server.js';
+import { DaemonState, type Log } from './state.js';
+
+export interface Daemon {
+  address: AddressInfo;
+  state: DaemonState;
+  schedule: Schedule;
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  config: DaemonConfig;
+  probes: readonly Probe[];
+  log: Log;
+  /** Overrides the cron expression per interval (tests, the benchmark). */
+  cronExpression?: (intervalSeconds: number) => string;
+  /** Do not start the clock (the benchmark drives cycles itself). */
+  manual?: boolean;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { config, log } = options;
+  const groups = groupProbes(options.probes, config.intervalSeconds, config.checks);
+  const state = new DaemonState(options.probes, groups, log);
+  const server = createServer({ state, telemetryPath: config.telemetryPath, log });
+  const address = await listen(server, config.listen.host, config.listen.port);
+  const cronLog = log.child({ component: 'node-cron' });
+  const cronLogger: CronLogger = {
+    info: (message) => cronLog.debug({}, message),
+    warn: (message) => cronLog.warn({}, message),
+    error: (message, err) => cronLog.error({ err: String(err ?? message) }, String(message)),
+    debug: (message) => cronLog.debug({}, String(message)),
+  };
+  const schedule = new Schedule({
+    groups,
+    settings: config.settings,
+    host: () => createHost(config.host),
+    onCycle: (cycle) => {
+      state.record(cycle);
+      log.debug(
+        { interval: cycle.group.intervalSeconds, ms: cycle.finishedAt - cycle.startedAt },
+        'cycle finished',
+      );
+    },
+    onProblem: (what, group, error) => {
+      const probes = group.probes.map((p) => p.id);
+      if (what === 'overlap') log.warn({ probes }, 'previous cycle still running; this one is skipped');
+      else log.error({ probes, err: String(error) }, 'cycle failed');
+    },
+    cronLogger,
+    ...(options.cronExpression ? { cronExpression: options.cronExpression } : {}),
+  });
+  if (!options.manual) schedule.start();
+  log.info(
+    {
+      address: `${address.address}:${address.port}`,
+      telemetryPath: config.telemetryPath,
+      config: config.file ?? null,
+      groups: groups.map((g) => ({ interval: g.intervalSeconds, probes: g.probes.map((p) => p.id) })),
+    },
+    'xendoctor serve started',
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    state,
+    schedule,
+    stop() {
+      stopping ??= (async () => {
+        await schedule.stop();
+        await close(server);
+        log.info({}, 'xendoctor serve stopped');
+      })();
+      return stopping;
+    },
+  };
+}
