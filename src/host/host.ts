@@ -35,6 +35,8 @@ export interface Host {
   readonly root: string;
   /** Reads a text file under the root. Throws a HostFileError (code ENOENT, EACCES...) on failure. */
   readFile(file: string): Promise<string>;
+  /** Reads a file under the root as bytes (e.g. /proc/config.gz). Throws a HostFileError like readFile. */
+  readFileBytes(file: string): Promise<Buffer>;
   /** Like readFile, but a missing file (or a missing parent) is `undefined` instead of an error. */
   readFileIfExists(file: string): Promise<string | undefined>;
   /** Names in a directory under the root, sorted; `undefined` when it does not exist. */
@@ -117,6 +119,13 @@ export function createHost(options: HostOptions = {}): Host {
   return {
     root,
     readFile,
+    async readFileBytes(file) {
+      try {
+        return await fsp.readFile(resolve(file));
+      } catch (error) {
+        throw toFileError(file, error);
+      }
+    },
     async readFileIfExists(file) {
       try {
         return await readFile(file);
