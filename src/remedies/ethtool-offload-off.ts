@@ -1,0 +1,93 @@
+import type { Remedy, RemedyAction, RemedyFile } from '../check.js';
+
+/** The offloads bridge-offload looks at, in the order `ethtool --offload` is given them. */
+export const OFFLOADS = ['gso', 'tso', 'sg', 'gro'] as const;
+export type Offload = (typeof OFFLOADS)[number];
+
+/** A device with offloads to turn off: only those that are on and not [fixed]. */
+export interface OffloadTarget {
+  device: string;
+  features: Offload[];
+}
+
+/**
+ * How the bridge and the NIC get their offloads turned off at every boot (vifs always use the udev rule):
+ * - ifupdown: /etc/network/interfaces exists (Debian, Alpine's ifupdown-ng): a post-up line per stanza.
+ * - openrc-local: OpenRC without ifupdown (Gentoo netifrc): a script in /etc/local.d.
+ * - udev: anything else (systemd-networkd, NetworkManager): one more line in the same udev rule.
+ */
+export type OffloadPersistence = 'ifupdown' | 'openrc-local' | 'udev';
+
+export const UDEV_RULE = '/etc/udev/rules.d/90-xendoctor-offload.rules';
+export const LOCAL_D_SCRIPT = '/etc/local.d/xendoctor-offload.start';
+const ETHTOOL = '/usr/sbin/ethtool';
+
+const offArgs = (features: readonly Offload[]): string[] => features.flatMap((f) => [f, 'off']);
+const udevLine = (kernel: string, features: readonly Offload[]): string =>
+  `ACTION=="add", SUBSYSTEM=="net", KERNEL=="${kernel}", RUN+="${ETHTOOL} --offload $name ${offArgs(features).join(' ')}"`;
+
+/**
+ * Turns gso/tso/sg/gro off now on each target (`ethtool --offload <dev> gso off tso off sg off gro off`,
+ * no reboot) and says how to keep them off. `vifFeatures` are those the udev rule turns off on every new
+ * vif (all four unless a running vif shows one as [fixed]).
+ */
+export function ethtoolOffloadOff(
+  targets: readonly OffloadTarget[],
+  persistence: OffloadPersistence,
+  vifFeatures: readonly Offload[] = OFFLOADS,
+): Remedy {
+  const actions: RemedyAction[] = targets.map((t) => ({
+    argv: ['ethtool', '--offload', t.device, ...offArgs(t.features)],
+  }));
+  const commands = actions.map((a) => a.argv.join(' '));
+  // vifs are created and destroyed with their domains: only a rule that fires on each new vif keeps up.
+  const persistent = targets.filter((t) => !t.device.startsWith('vif'));
+  const rule = [
+    '# Written by xendoctor (remedy ethtool-offload-off): Xen vifs appear with offloads on each time a',
+    '# domain starts; turn them off as they are created.',
+    udevLine('vif*', vifFeatures),
+  ];
+  const files: RemedyFile[] = [];
+  if (persistence === 'udev') {
+    rule.push(...persistent.map((t) => udevLine(t.device, t.features)));
+  } else if (persistence === 'ifupdown') {
+    for (const t of persistent) {
+      files.push({
+        path: '/etc/network/interfaces',
+        change:
+          `in the "iface ${t.device}" stanza add: post-up ${ETHTOOL} --offload $IFACE ${offArgs(t.features).join(' ')}` +
+          ` (a port without a stanza of its own: in its bridge's stanza, with ${t.device} for $IFACE)`,
+      });
+    }
+  } else if (persistent.length > 0) {
+    const script = persistent.map((t) => `${ETHTOOL} --offload ${t.device} ${offArgs(t.features).join(' ')}`);
+    files.push({
+      path: LOCAL_D_SCRIPT,
+      change: 'a boot script that turns the offloads off again (OpenRC "local" service)',
+      edit: {
+        kind: 'write-file',
+        content: `#!/bin/sh\n# Written by xendoctor (remedy ethtool-offload-off).\n${script.join('\n')}\n`,
+      },
+    });
+    commands.push(`chmod +x ${LOCAL_D_SCRIPT}`, 'rc-update add local default');
+  }
+  files.unshift({
+    path: UDEV_RULE,
+    change: 'a udev rule that turns the offloads off on every new vif',
+    edit: { kind: 'write-file', content: `${rule.join('\n')}\n` },
+  });
+  return {
+    id: 'ethtool-offload-off',
+    title: 'Turn off gso/tso/sg/gro on the bridge, the NIC and the vifs',
+    commands,
+    files,
+    reboot: false,
+    actions,
+    note:
+      'Offloads let super-sized packets cross the bridge between netback and the NIC (stalls, drops or bad ' +
+      'checksums in domUs); the commands act now, the files keep it so after a reboot. The udev rule covers ' +
+      'vifs of domains started later (vifname= needs its own KERNEL match; without udev, e.g. mdev, add the ' +
+      'ethtool line to the vif hotplug script); on OpenRC (Gentoo, Alpine) without ifupdown, the bridge and ' +
+      `NIC lines go in ${LOCAL_D_SCRIPT} (chmod +x; rc-update add local default).`,
+  };
+}
