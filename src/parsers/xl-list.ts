@@ -6,7 +6,10 @@ export interface XlDomain {
   domid: number;
   memMiB: number;
   vcpus: number;
-  /** The six state flags, e.g. "-b----": r running, b blocked, p paused, s shutdown, c crashed, d dying. */
+  /**
+   * The six state flags, e.g. "-b----": r running, b blocked, p paused, s shutdown, then the shutdown reason
+   * (xl's "-rscwS": c crashed, also r reboot, s suspend, w watchdog, S soft reset, ? unknown), d dying.
+   */
   state: string;
   cpuSeconds: number;
 }
@@ -29,7 +32,7 @@ export function stateFlags(state: string): DomainStateFlag[] {
 const HEADER = /^Name\s+ID\s+Mem\s+VCPUs\s+State\s+Time\(s\)/;
 // "Domain-0                                     0  1024     2     r-----     113.8"; names may hold spaces
 // in principle, so the row is read from the right.
-const ROW = /^(.*\S)\s+(\d+)\s+(\d+)\s+(\d+)\s+([rbpscd-]{6})\s+(\d+(?:\.\d+)?)(?:\s.*)?$/;
+const ROW = /^(.*\S)\s+(\d+)\s+(\d+)\s+(\d+)\s+([rbpscdwS?-]{6})\s+(\d+(?:\.\d+)?)(?:\s.*)?$/;
 
 /** Parses `xl list` (also `xl list -v`: the extra columns are ignored). */
 export function parseXlList(text: string): XlDomain[] {

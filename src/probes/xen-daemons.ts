@@ -1,10 +1,264 @@
-// PLACEHOLDER: replaced by the real probe (see the issue). Never committed as done.
-import { type Probe, skip } from '../check.js';
+// xen-daemons: xenstored and xenconsoled run in dom0, and the services that start them are enabled.
+// Processes are the authority (/proc/<pid>/comm): service state lies (Debian's xen.service stays "active"
+// after its daemons died). Enablement is read the way the host's init system keeps it.
+import { type Finding, fromFindings, type MetricSample, type Probe, type Remedy } from '../check.js';
+import { type Context, commandProblem, type InitSystem } from '../context.js';
+import { ParseError } from '../parsers/parse-error.js';
+import {
+  findXenDaemons,
+  type ProcessEntry,
+  pidsFromProcListing,
+  XEN_DAEMONS,
+  type XenDaemon,
+} from '../parsers/processes.js';
+import { parseUnitFiles, type UnitFile } from '../parsers/systemctl.js';
+import { enableXenServices } from '../remedies/enable-xen-services.js';
+import { startXenDaemons } from '../remedies/start-xen-daemons.js';
+import type { XenService } from '../remedies/xen-services.js';
+
+/** The services that start Xen's daemons and domains, wherever they exist. */
+const SERVICES = ['xencommons', 'xenstored', 'xenconsoled', 'xendomains', 'xen-watchdog', 'xen'] as const;
+type ServiceName = (typeof SERVICES)[number];
+/** Services that start xenstored and xenconsoled themselves (upstream SysV/OpenRC, Debian). */
+const UMBRELLAS: readonly ServiceName[] = ['xencommons', 'xen'];
+/** xen-watchdog reboots the host when dom0 stops petting it: an opt-in, so a disabled one is no finding. */
+const OPTIONAL: readonly ServiceName[] = ['xen-watchdog'];
+
+const UNIT_LIST = ['systemctl', 'list-unit-files', '--no-pager', 'xen*'] as const;
+
+const CONSEQUENCE: Record<XenDaemon, string> = {
+  xenstored: 'xl list, xl create and every xenstore client hang, and domains cannot be created or managed',
+  xenconsoled: '`xl create` fails after ~20 s ("console tty: timed out") and `xl console` cannot attach',
+};
+
+/** What the init system says about one service. */
+interface ServiceState {
+  service: XenService;
+  /** enabled, disabled, masked, or undefined when it cannot be told (a SysV script without rc links). */
+  enabled: boolean | undefined;
+  /** As printed, for evidence: "generated", "default runlevel", "no rc?.d start link"... */
+  detail: string;
+}
 
 export const xenDaemons: Probe = {
   id: 'xen-daemons',
   title: 'Xen daemons and services',
-  async run() {
-    return skip('not implemented yet');
+  requires: 'dom0',
+  async run(ctx) {
+    const [processes, init] = await Promise.all([readProcesses(ctx), ctx.initSystem()]);
+    const services = await readServices(ctx, init);
+    const found = findXenDaemons(processes);
+    const findings: Finding[] = [];
+    const remedies: Remedy[] = [];
+    const evidence: string[] = [];
+    const metrics: MetricSample[] = [];
+
+    const missing: XenDaemon[] = [];
+    for (const daemon of XEN_DAEMONS) {
+      const process = found[daemon];
+      metrics.push({
+        name: 'daemon_up',
+        help: 'Whether a Xen daemon runs in dom0 (1) or not (0), from /proc/<pid>/comm.',
+        labels: { daemon },
+        value: process ? 1 : 0,
+      });
+      if (process) {
+        evidence.push(`/proc/${process.pid}/comm: ${process.comm}`);
+        continue;
+      }
+      missing.push(daemon);
+      const names = daemon === 'xenstored' ? 'xenstored, oxenstored or cxenstored' : daemon;
+      evidence.push(`${daemon}: no process named ${names} among ${processes.length} in /proc`);
+      findings.push({
+        code: `${daemon}-not-running`,
+        severity: 'fail',
+        message: `${daemon} is not running: ${CONSEQUENCE[daemon]}`,
+      });
+    }
+
+    const states = services.states;
+    evidence.push(...services.evidence);
+    for (const state of states) evidence.push(`${serviceText(state.service)}: ${state.detail}`);
+
+    if (missing.length > 0) {
+      remedies.push(
+        startXenDaemons({
+          missing,
+          services: startPlan(missing, states),
+          xenstoredMissing: missing.includes('xenstored'),
+        }),
+      );
+    }
+
+    // A disabled daemon service is covered when an enabled umbrella service starts the daemons.
+    const umbrellaEnabled = states.some(
+      (s) => UMBRELLAS.includes(s.service.name as ServiceName) && s.enabled === true,
+    );
+    const disabled = states.filter(
+      (s) =>
+        s.enabled === false &&
+        !OPTIONAL.includes(s.service.name as ServiceName) &&
+        !(umbrellaEnabled && (s.service.name === 'xenstored' || s.service.name === 'xenconsoled')),
+    );
+    for (const state of disabled) {
+      findings.push({
+        code: state.service.masked ? 'xen-service-masked' : 'xen-service-disabled',
+        severity: 'warn',
+        message: `${serviceText(state.service)} is ${state.service.masked ? 'masked' : 'not enabled'} (${state.detail}): it will not start at boot`,
+      });
+    }
+    if (disabled.length > 0) remedies.push(enableXenServices(disabled.map((s) => s.service)));
+
+    const running = XEN_DAEMONS.map((d) => found[d]?.comm).filter(Boolean);
+    const unknown = states.filter((s) => s.enabled === undefined).map((s) => serviceText(s.service));
+    const enablement = !services.checked
+      ? 'services not checked'
+      : unknown.length > 0
+        ? `${unknown.join(', ')}: enabled at boot or not cannot be told`
+        : `${states.length} Xen services enabled`;
+    return fromFindings({
+      findings,
+      okSummary: `${running.join(' and ')} running; ${enablement}`,
+      evidence,
+      remedies,
+      metrics,
+    });
   },
 };
+
+function serviceText(service: XenService): string {
+  return service.manager === 'systemd' ? `${service.name}.service` : `${service.manager} ${service.name}`;
+}
+
+/** Every process's pid and comm; a process that exits while being read is simply not there. */
+async function readProcesses(ctx: Context): Promise<ProcessEntry[]> {
+  const names = await ctx.host.listDir('/proc');
+  if (names === undefined) throw new Error('/proc is missing: cannot list processes');
+  const entries = await Promise.all(
+    pidsFromProcListing(names).map(async (pid) => {
+      const comm = await ctx.host.readFileIfExists(`/proc/${pid}/comm`).catch(() => undefined);
+      return comm === undefined ? undefined : { pid, comm: comm.trim() };
+    }),
+  );
+  return entries.filter((entry): entry is ProcessEntry => entry !== undefined);
+}
+
+interface Services {
+  states: ServiceState[];
+  /** Whether enablement could be read at all. */
+  checked: boolean;
+  evidence: string[];
+}
+
+async function readServices(ctx: Context, init: InitSystem): Promise<Services> {
+  if (init === 'openrc') return { states: await openrcStates(ctx), checked: true, evidence: [] };
+  if (init === 'systemd') return systemdStates(ctx);
+  if (init === 'sysvinit') return { states: await sysvStates(ctx), checked: true, evidence: [] };
+  return {
+    states: [],
+    checked: false,
+    evidence: ['services: not checked (init system unknown: no /run/openrc, /run/systemd or /etc/inittab)'],
+  };
+}
+
+// OpenRC: a script in /etc/init.d is enabled when linked into the boot or default runlevel.
+async function openrcStates(ctx: Context): Promise<ServiceState[]> {
+  const states = await Promise.all(
+    SERVICES.map(async (name): Promise<ServiceState | undefined> => {
+      if (!(await ctx.host.exists(`/etc/init.d/${name}`))) return undefined;
+      const service: XenService = { manager: 'openrc', name };
+      for (const level of ['boot', 'default']) {
+        if (await ctx.host.exists(`/etc/runlevels/${level}/${name}`)) {
+          return { service, enabled: true, detail: `in the ${level} runlevel` };
+        }
+      }
+      return { service, enabled: false, detail: 'in no runlevel (/etc/runlevels/{boot,default})' };
+    }),
+  );
+  return states.filter((s): s is ServiceState => s !== undefined);
+}
+
+// SysV (also systemd's units generated from /etc/init.d): enabled when a start link exists in rc2-5.d.
+async function rcLinks(
+  ctx: Context,
+  name: string,
+): Promise<{ enabled: boolean | undefined; detail: string }> {
+  const dirs = await Promise.all(['2', '3', '4', '5'].map((n) => ctx.host.listDir(`/etc/rc${n}.d`)));
+  const listed = dirs.filter((d): d is string[] => d !== undefined);
+  if (listed.length === 0) return { enabled: undefined, detail: 'no /etc/rc?.d to tell whether it starts' };
+  const start = new RegExp(`^S\\d{2}${name.replace(/[^\w-]/g, '')}$`);
+  return listed.some((entries) => entries.some((entry) => start.test(entry)))
+    ? { enabled: true, detail: 'start link in /etc/rc?.d' }
+    : { enabled: false, detail: 'no start link in /etc/rc2.d../etc/rc5.d' };
+}
+
+async function sysvStates(ctx: Context): Promise<ServiceState[]> {
+  const states = await Promise.all(
+    SERVICES.map(async (name): Promise<ServiceState | undefined> => {
+      if (!(await ctx.host.exists(`/etc/init.d/${name}`))) return undefined;
+      return { service: { manager: 'sysv', name }, ...(await rcLinks(ctx, name)) };
+    }),
+  );
+  return states.filter((s): s is ServiceState => s !== undefined);
+}
+
+// systemd: one `systemctl list-unit-files` for every xen* unit; units that do not exist are no finding
+// (Debian has only xen and xendomains, generated from /etc/init.d).
+async function systemdStates(ctx: Context): Promise<Services> {
+  const result = await ctx.run(UNIT_LIST);
+  const problem = commandProblem(result, [0, 1]);
+  if (problem) {
+    return { states: [], checked: false, evidence: [`services: not checked (${problem.summary})`] };
+  }
+  let units: UnitFile[];
+  try {
+    units = parseUnitFiles(result.stdout);
+  } catch (caught) {
+    if (!(caught instanceof ParseError)) throw caught;
+    return { states: [], checked: false, evidence: [`services: not checked (${caught.message})`] };
+  }
+  const byName = new Map(units.map((u) => [u.unit, u]));
+  const states: ServiceState[] = [];
+  for (const name of SERVICES) {
+    const unit = byName.get(`${name}.service`);
+    if (!unit) continue;
+    const masked = unit.state.startsWith('masked');
+    const service: XenService = masked ? { manager: 'systemd', name, masked } : { manager: 'systemd', name };
+    if (unit.state === 'generated') {
+      const links = await rcLinks(ctx, name);
+      states.push({
+        service,
+        enabled: links.enabled,
+        detail: `generated from /etc/init.d/${name}, ${links.detail}`,
+      });
+    } else if (unit.state === 'disabled' || masked) {
+      states.push({ service, enabled: false, detail: unit.state });
+    } else {
+      // enabled, enabled-runtime, static, indirect, alias, linked: started one way or another.
+      states.push({ service, enabled: true, detail: unit.state });
+    }
+  }
+  return { states, checked: true, evidence: [] };
+}
+
+/** Which service to (re)start for the missing daemons: the daemon's own, else the umbrella's. */
+function startPlan(
+  missing: readonly XenDaemon[],
+  states: readonly ServiceState[],
+): { service: XenService; restart: boolean }[] {
+  const plan: { service: XenService; restart: boolean }[] = [];
+  const add = (service: XenService, restart: boolean) => {
+    if (!plan.some((p) => p.service.name === service.name)) plan.push({ service, restart });
+  };
+  for (const daemon of missing) {
+    const own = states.find((s) => s.service.name === daemon);
+    if (own) {
+      add(own.service, false);
+      continue;
+    }
+    const umbrella = states.find((s) => UMBRELLAS.includes(s.service.name as ServiceName));
+    // The umbrella "runs" already (its other daemon is up, or its state lies): only a restart starts it again.
+    if (umbrella) add(umbrella.service, true);
+  }
+  return plan;
+}
