@@ -47,7 +47,7 @@ function header(doc: ReportDocument): string {
   const parts = [
     h.hostname ?? 'unknown host',
     h.kernel ? `Linux ${h.kernel}` : undefined,
-    h.xenVersion ? `Xen ${h.xenVersion}` : 'not under Xen',
+    h.role === 'none' ? 'not under Xen' : `Xen ${h.xenVersion ?? '(version unknown)'}`,
     h.role === 'none' ? undefined : h.role,
     h.init === 'unknown' ? undefined : h.init,
     h.root === '/' ? undefined : `root ${h.root}`,
