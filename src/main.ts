@@ -20,7 +20,8 @@ Checks a Xen dom0 for the failures that cost admins days, with evidence and reme
 
 Options:
   --json                 print one JSON document instead of text
-  --format FORMAT        text (default) or json
+  --format FORMAT        text (default), json or prometheus (metrics for node_exporter's textfile collector)
+  --output FILE          with --format prometheus: write FILE atomically (temp file + rename), not stdout
   --check ID             run only this check (repeatable); see --list-checks
   --list-checks          list check ids and titles
   --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
@@ -38,6 +39,7 @@ const reportFlags = {
   ...hostFlags,
   json: {},
   format: { value: true },
+  output: { value: true },
   check: { value: true, repeat: true },
   'list-checks': {},
   color: {},
@@ -84,8 +86,12 @@ async function report(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const format = args.flags.get('format')?.[0] ?? (has('json') ? 'json' : 'text');
-  if (format !== 'text' && format !== 'json') {
-    throw new UsageError(`flag --format must be text or json, got ${JSON.stringify(format)}`);
+  if (format !== 'text' && format !== 'json' && format !== 'prometheus') {
+    throw new UsageError(`flag --format must be text, json or prometheus, got ${JSON.stringify(format)}`);
+  }
+  const output = args.flags.get('output')?.[0];
+  if (output !== undefined && format !== 'prometheus') {
+    throw new UsageError('flag --output needs --format prometheus');
   }
   if (has('color') && has('no-color'))
     throw new UsageError('flags --color and --no-color contradict each other');
@@ -95,8 +101,14 @@ async function report(argv: readonly string[]): Promise<number> {
     throw new UsageError(`--root ${hostOptions.root} does not exist`);
   }
 
-  const { document } = await runReport(createHost(hostOptions), selected);
-  if (format === 'json') {
+  const { document, results } = await runReport(createHost(hostOptions), selected);
+  if (format === 'prometheus') {
+    // Loaded only here: prom-client costs ~33 ms of start-up the text report does not pay.
+    const { renderOnce, writeAtomically } = await import('./exporter/textfile.js');
+    const text = await renderOnce(results);
+    if (output === undefined) process.stdout.write(text);
+    else await writeAtomically(output, text);
+  } else if (format === 'json') {
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     const colour =

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult, Probe } from '../src/check.js';
+import { ok, skip } from '../src/check.js';
+import { defaultSettings } from '../src/context.js';
+import { Exposition, negotiate, processMetrics } from '../src/exporter/exposition.js';
+import { buildRegistry, commandLabel, countTimeouts, type Rejected } from '../src/exporter/metrics.js';
+import { type Cycle, groupProbes, Schedule } from '../src/exporter/schedule.js';
+import { DaemonState, type Log } from '../src/exporter/state.js';
+import type { CommandResult } from '../src/host/host.js';
+import { probes } from '../src/probes/index.js';
+import { runReport } from '../src/report/run.js';
+import { fixtureHost } from './helpers.js';
+
+function result(id: string, fields: Partial<CheckResult> = {}): CheckResult {
+  return { id, title: id, ...ok('fine'), durationMs: 12.3, ...fields };
+}
+
+function command(text: string, timedOut: boolean): CommandResult {
+  return {
+    command: text,
+    exitCode: timedOut ? null : 0,
+    signal: timedOut ? 'SIGTERM' : null,
+    stdout: '',
+    stderr: '',
+    failed: timedOut,
+    timedOut,
+    notFound: false,
+    stuck: false,
+    durationMs: 1,
+  };
+}
+
+/** A pino-shaped recorder: every line with its level and bindings. */
+function recorder() {
+  const lines: Array<{ level: string; msg: string } & Record<string, unknown>> = [];
+  const make = (bindings: object): Log => {
+    const at = (level: string) => (obj: object, msg: string) =>
+      lines.push({ level, msg, ...bindings, ...obj });
+    return {
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      debug: at('debug'),
+      child: (more) => make({ ...bindings, ...more }),
+    };
+  };
+  return { log: make({}), lines };
+}
+
+describe('metrics from a real fixture host (dom0-domu-credit2, replayed)', () => {
+  it('publishes status, success, timing and the probes own samples with the xendoctor_ prefix', async () => {
+    const { results } = await runReport(fixtureHost('dom0-domu-credit2'), probes, defaultSettings);
+    const text = await buildRegistry(
+      { runs: results.map((r) => ({ result: r, finishedAt: 1_700_000_000_500 })) },
+      'prometheus',
+    ).metrics();
+    expect(text).toContain('xendoctor_build_info{version="0.1.0"} 1');
+    expect(text).toContain('xendoctor_check_status{check="xen-hypervisor"} 0');
+    expect(text).toContain('xendoctor_probe_success{probe="xen-hypervisor"} 1');
+    expect(text).toContain('xendoctor_probe_last_run_timestamp_seconds{probe="xen-hypervisor"} 1700000001');
+    expect(text).toMatch(/^xendoctor_probe_duration_seconds\{probe="xen-hypervisor"\} 0\.\d+$/m);
+    for (const r of results) {
+      for (const f of r.findings)
+        expect(text).toContain(
+          `xendoctor_finding{check="${r.id}",code="${f.code}",severity="${f.severity}"}`,
+        );
+    }
+    // Every sample line belongs to a documented family and carries no host label.
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {
+      expect(line).toMatch(/^xendoctor_[a-z0-9_]+(\{[^}]*\})? -?[0-9.e+-]+$/);
+      expect(line).not.toMatch(/\b(host|instance|hostname)="/);
+    }
+    expect(text).toContain('# HELP xendoctor_check_status ');
+    expect(text).toMatch(/# HELP xendoctor_check_status .*a scrape runs no command\./);
+  });
+
+  it('encodes each status as documented (0 ok, 1 warn, 2 fail, 3 error, -1 skip) and error as success 0', async () => {
+    const runs = (['ok', 'warn', 'fail', 'error', 'skip'] as const).map((status) => ({
+      result: result(`c-${status}`, { status }),
+      finishedAt: 0,
+    }));
+    const text = await buildRegistry({ runs }, 'prometheus').metrics();
+    expect(text).toContain('xendoctor_check_status{check="c-ok"} 0');
+    expect(text).toContain('xendoctor_check_status{check="c-warn"} 1');
+    expect(text).toContain('xendoctor_check_status{check="c-fail"} 2');
+    expect(text).toContain('xendoctor_check_status{check="c-error"} 3');
+    expect(text).toContain('xendoctor_check_status{check="c-skip"} -1');
+    expect(text).toContain('xendoctor_probe_success{probe="c-error"} 0');
+    expect(text).toContain('xendoctor_probe_success{probe="c-skip"} 1');
+  });
+
+  it('counts findings per code, widens label sets, and leaves out samples that would break the exposition', async () => {
+    const finding = { code: 'offload-on', severity: 'warn' as const, message: 'm' };
+    const metric = (name: string, labels: Record<string, string>, value = 1) => ({
+      name,
+      help: 'h',
+      labels,
+      value,
+    });
+    const rejected: Rejected[] = [];
+    const text = await buildRegistry(
+      {
+        runs: [
+          {
+            finishedAt: 0,
+            result: result('a', {
+              status: 'warn',
+              findings: [finding, finding],
+              metrics: [
+                metric('thing', { x: '1' }, 5),
+                metric('thing', { y: '2' }, 6),
+                metric('bad name', {}),
+                metric('check_status', {}),
+                metric('ok_total', {}),
+                metric('lbl', { 'bad-label': 'v' }),
+              ],
+            }),
+          },
+        ],
+      },
+      'prometheus',
+      rejected,
+    ).metrics();
+    expect(text).toContain('xendoctor_finding{check="a",code="offload-on",severity="warn"} 2');
+    expect(text).toContain('xendoctor_thing{x="1",y=""} 5');
+    expect(text).toContain('xendoctor_thing{x="",y="2"} 6');
+    expect(rejected.map((r) => r.sample.name)).toEqual(['bad name', 'check_status', 'ok_total', 'lbl']);
+    expect(text).not.toContain('bad name');
+  });
+
+  it('labels timeouts by program and subcommand, never by argument', () => {
+    expect(commandLabel('xl info')).toBe('xl info');
+    expect(commandLabel('xl list -l')).toBe('xl list');
+    expect(commandLabel('xen-diag gnttab_query_size 7')).toBe('xen-diag gnttab_query_size');
+    expect(commandLabel('ethtool -k vif7.0')).toBe('ethtool');
+    expect(commandLabel('dmesg')).toBe('dmesg');
+    const counts = new Map<string, number>();
+    countTimeouts(counts, [
+      command('xl info', true),
+      command('xl list', false),
+      command('xen-diag gnttab_query_size 1', true),
+    ]);
+    countTimeouts(counts, [command('xl info', true)]);
+    expect([...counts]).toEqual([
+      ['xl info', 2],
+      ['xen-diag gnttab_query_size', 1],
+    ]);
+  });
+});
+
+describe('exposition', () => {
+  it('serves OpenMetrics only when the Accept header asks for it', () => {
+    expect(negotiate(undefined)).toBe('prometheus');
+    expect(negotiate('text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).toBe('prometheus');
+    expect(
+      negotiate(
+        'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75',
+      ),
+    ).toBe('openmetrics');
+  });
+
+  it('renders a snapshot once and reuses the text until the next update', async () => {
+    const exposition = new Exposition(false);
+    exposition.update({
+      runs: [{ result: result('a'), finishedAt: 0 }],
+      commandTimeouts: new Map([['xl info', 3]]),
+    });
+    const first = await exposition.render('prometheus');
+    expect(await exposition.render('prometheus')).toBe(first);
+    expect(first).toContain('xendoctor_command_timeouts_total{command="xl info"} 3');
+    const open = await exposition.render('openmetrics');
+    expect(open).toContain('# TYPE xendoctor_command_timeouts counter');
+    expect(open).toContain('xendoctor_command_timeouts_total{command="xl info"} 3');
+    expect(open.endsWith('# EOF\n')).toBe(true);
+    exposition.update({ runs: [{ result: result('a', { status: 'fail' }), finishedAt: 0 }] });
+    expect(await exposition.render('prometheus')).toContain('xendoctor_check_status{check="a"} 2');
+  });
+
+  it('appends live process metrics with their standard names, in both formats', async () => {
+    expect(processMetrics('prometheus')).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+    expect(processMetrics('prometheus')).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
+    expect(processMetrics('openmetrics')).toMatch(
+      /^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total /m,
+    );
+    const exposition = new Exposition(true);
+    const open = await exposition.render('openmetrics');
+    expect(open.match(/# EOF/g)).toHaveLength(1);
+    expect(open).not.toMatch(/\n\n/);
+  });
+});
+
+describe('schedule and state', () => {
+  const probe = (id: string, run: Probe['run'] = async () => ok('fine')): Probe => ({ id, title: id, run });
+
+  it('groups enabled probes by interval, the default group first', () => {
+    const list = [probe('a'), probe('b'), probe('c'), probe('d')];
+    const groups = groupProbes(list, 60, {
+      b: { enabled: false },
+      c: { enabled: true, intervalSeconds: 300 },
+    });
+    expect(groups.map((g) => [g.intervalSeconds, g.probes.map((p) => p.id)])).toEqual([
+      [60, ['a', 'd']],
+      [300, ['c']],
+    ]);
+  });
+
+  it('never starts a second cycle of a group while one runs, and survives a probe that throws', async () => {
+    let release: () => void = () => {};
+    let runs = 0;
+    const slow = probe('slow', async () => {
+      runs++;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return ok('done');
+    });
+    const broken = probe('broken', async () => {
+      throw new Error('boom');
+    });
+    const cycles: Cycle[] = [];
+    const problems: string[] = [];
+    const [group] = groupProbes([slow, broken], 60, {});
+    if (!group) throw new Error('no group');
+    const schedule = new Schedule({
+      groups: [group],
+      settings: defaultSettings,
+      host: () => fixtureHost('dom0-domu-credit2'),
+      onCycle: (cycle) => cycles.push(cycle),
+      onProblem: (what) => problems.push(what),
+    });
+    const first = schedule.runGroup(group);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = schedule.runGroup(group);
+    expect(problems).toEqual(['overlap']);
+    release();
+    await Promise.all([first, second]);
+    expect(runs).toBe(1);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.results.map((r) => [r.id, r.status])).toEqual([
+      ['slow', 'ok'],
+      ['broken', 'error'],
+    ]);
+    await schedule.stop();
+    await schedule.runGroup(group);
+    expect(runs).toBe(1);
+  });
+
+  it('logs a first status and each change at info, a probe error at warn, and keeps the report order', () => {
+    const list = [probe('a'), probe('b')];
+    const groups = groupProbes(list, 60, {});
+    const { log, lines } = recorder();
+    const state = new DaemonState(list, groups, log, 0);
+    const cycle = (results: CheckResult[], at: number): Cycle => ({
+      group: groups[0] as Cycle['group'],
+      results,
+      hostInfo: { hostname: 'h', kernel: 'k', xenVersion: null, role: 'none', init: 'unknown', root: '/' },
+      commands: [command('xl info', true)],
+      startedAt: at - 5,
+      finishedAt: at,
+    });
+    state.record(cycle([result('b'), result('a')], 1000));
+    state.record(cycle([result('b', { status: 'error', summary: 'xl hung' }), result('a')], 2000));
+    const of = (msg: string) => lines.filter((l) => l.msg === msg).map((l) => [l.level, l.probe]);
+    expect(of('first status')).toEqual([
+      ['info', 'b'],
+      ['info', 'a'],
+    ]);
+    expect(of('status changed')).toEqual([['info', 'b']]);
+    expect(of('probe error')).toEqual([['warn', 'b']]);
+    expect(lines.find((l) => l.msg === 'probe error')).toMatchObject({ error: 'xl hung' });
+    expect(state.orderedRuns().map((r) => r.result.id)).toEqual(['a', 'b']);
+    expect(state.document()?.checks.map((c) => c.id)).toEqual(['a', 'b']);
+    expect(state.document()?.generatedAt).toBe(new Date(2000).toISOString());
+    expect(state.summary()).toMatchObject({ ok: 1, error: 1 });
+  });
+
+  it('is healthy until a group misses three intervals, since start or since its last cycle', () => {
+    const groups = groupProbes([probe('a')], 60, {});
+    const state = new DaemonState([probe('a')], groups, recorder().log, 0);
+    expect(state.health(179_000).ok).toBe(true);
+    expect(state.health(181_000)).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('since start'),
+    });
+    state.record({
+      group: groups[0] as Cycle['group'],
+      results: [result('a')],
+      hostInfo: { hostname: null, kernel: null, xenVersion: null, role: 'none', init: 'unknown', root: '/' },
+      commands: [],
+      startedAt: 200_000,
+      finishedAt: 200_000,
+    });
+    expect(state.health(379_000).ok).toBe(true);
+    expect(state.health(381_000)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/for 181 s \(interval 60 s\): a/),
+    });
+  });
+
+  it('skip results keep their reason in the document', () => {
+    const list = [probe('a')];
+    const state = new DaemonState(list, groupProbes(list, 60, {}), recorder().log, 0);
+    expect(state.document()).toBeUndefined();
+    expect(state.documentText()).toBeUndefined();
+    state.record({
+      group: groupProbes(list, 60, {})[0] as Cycle['group'],
+      results: [{ id: 'a', title: 'a', ...skip('no xl'), durationMs: 0 }],
+      hostInfo: { hostname: null, kernel: null, xenVersion: null, role: 'none', init: 'unknown', root: '/' },
+      commands: [],
+      startedAt: 0,
+      finishedAt: 1,
+    });
+    expect(JSON.parse(state.documentText() ?? '{}').checks[0]).toMatchObject({
+      status: 'skip',
+      summary: 'no xl',
+    });
+  });
+});
