@@ -89,7 +89,7 @@ describe('bridge-offload', () => {
     expect(result.evidence).toContain(
       'eth0 (port of xenbr0): gso off, tso on [fixed], sg on [fixed], gro off',
     );
-    expect(result.summary).toContain('tso/sg fixed on at eth0; tso fixed on at vif2.0: cannot be turned off');
+    expect(result.summary).toContain('; fixed on, cannot be turned off: tso/sg at eth0, tso at vif2.0');
     const remedy = result.remedies[0];
     expect(remedy?.commands).toEqual([
       'ethtool --offload xenbr0 gro off',
@@ -176,6 +176,16 @@ describe('ethtool-offload-off', () => {
     // Only the ethtool commands are actions fix may run; the rest stay printed instructions.
     expect(remedy.actions).toHaveLength(2);
     expect(remedy.note).toContain('/etc/local.d');
+  });
+
+  it('with ifupdown, tells where a port without a stanza of its own gets its post-up line', () => {
+    const remedy = ethtoolOffloadOff([{ device: 'eth0', features: ['tso'], portOf: 'xenbr0' }], 'ifupdown');
+    expect(remedy.files[1]).toEqual({
+      path: '/etc/network/interfaces',
+      change:
+        'in the "iface eth0" stanza add: post-up /usr/sbin/ethtool --offload $IFACE tso off' +
+        ' (if it has no stanza of its own: in the "iface xenbr0" stanza, with eth0 for $IFACE)',
+    });
   });
 
   it('with only vifs to fix, adds no bridge or NIC mechanism', () => {

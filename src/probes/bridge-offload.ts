@@ -132,10 +132,14 @@ export const bridgeOffload: Probe = {
           value: on ? 1 : 0,
         });
       }
-      if (report.fixed.length > 0) fixedNotes.push(`${report.fixed.join('/')} fixed on at ${device.name}`);
+      if (report.fixed.length > 0) fixedNotes.push(`${report.fixed.join('/')} at ${device.name}`);
       if (device.name.startsWith('vif')) for (const f of report.fixed) fixedOnVifs.add(f);
       if (report.changeable.length > 0) {
-        targets.push({ device: device.name, features: report.changeable });
+        targets.push({
+          device: device.name,
+          features: report.changeable,
+          ...(device.name === device.bridge ? {} : { portOf: device.bridge }),
+        });
         findings.push({
           code: 'offload-on',
           severity: 'warn',
@@ -147,13 +151,14 @@ export const bridgeOffload: Probe = {
     if (problems.length > 0) {
       return error(`could not read the offloads of ${problems.join(', ')}`, evidence, metrics);
     }
-    const fixedText = fixedNotes.length > 0 ? ` (${fixedNotes.join('; ')}: cannot be turned off)` : '';
+    const fixedText =
+      fixedNotes.length > 0 ? `; fixed on, cannot be turned off: ${fixedNotes.join(', ')}` : '';
     return fromFindings({
       findings,
       okSummary: `gso/tso/sg/gro off on ${checked} bridge interface${checked === 1 ? '' : 's'}${fixedText}`,
       summary:
-        `offloads on at ${targets.map((t) => t.device).join(', ')}: they matter for domU traffic through ` +
-        `the bridge${fixedText}`,
+        `offloads on at ${targets.map((t) => t.device).join(', ')}, which matters for domU traffic ` +
+        `through the bridge${fixedText}`,
       evidence,
       remedies:
         targets.length === 0

@@ -8,6 +8,8 @@ export type Offload = (typeof OFFLOADS)[number];
 export interface OffloadTarget {
   device: string;
   features: Offload[];
+  /** The bridge this device is a port of (undefined for the bridge itself). */
+  portOf?: string;
 }
 
 /**
@@ -56,7 +58,9 @@ export function ethtoolOffloadOff(
         path: '/etc/network/interfaces',
         change:
           `in the "iface ${t.device}" stanza add: post-up ${ETHTOOL} --offload $IFACE ${offArgs(t.features).join(' ')}` +
-          ` (a port without a stanza of its own: in its bridge's stanza, with ${t.device} for $IFACE)`,
+          (t.portOf
+            ? ` (if it has no stanza of its own: in the "iface ${t.portOf}" stanza, with ${t.device} for $IFACE)`
+            : ''),
       });
     }
   } else if (persistent.length > 0) {
@@ -73,7 +77,10 @@ export function ethtoolOffloadOff(
   }
   files.unshift({
     path: UDEV_RULE,
-    change: 'a udev rule that turns the offloads off on every new vif',
+    change:
+      persistence === 'udev' && persistent.length > 0
+        ? `a udev rule that turns the offloads off on every new vif and on ${persistent.map((t) => t.device).join(', ')}`
+        : 'a udev rule that turns the offloads off on every new vif',
     edit: { kind: 'write-file', content: `${rule.join('\n')}\n` },
   });
   return {
