@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { Context } from '../src/context.js';
 import { createHost, type Host } from '../src/host/host.js';
 import { bridgeOffload } from '../src/probes/bridge-offload.js';
-import { ethtoolOffloadOff, LOCAL_D_SCRIPT, UDEV_RULE } from '../src/remedies/ethtool-offload-off.js';
+import {
+  ethtoolOffloadOff,
+  LOCAL_D_SCRIPT,
+  OFFLOADS,
+  type OffloadTarget,
+  UDEV_RULE,
+} from '../src/remedies/ethtool-offload-off.js';
 import { runProbe } from '../src/runner.js';
 import { fixtureHost, HOSTS, runOn } from './helpers.js';
 
@@ -98,13 +104,20 @@ describe('bridge-offload', () => {
     // The vif rule leaves tso alone: vifs share a driver, and it is fixed on this one.
     const rule = remedy?.files[0]?.edit;
     expect(rule?.kind === 'write-file' && rule.content).toContain(vifRule('gso off sg off gro off'));
-    // ifupdown owns the bridge here: a post-up line in its stanza, described for a person (no edit).
-    expect(remedy?.files[1]).toEqual({
-      path: '/etc/network/interfaces',
-      change: expect.stringContaining(
-        'in the "iface xenbr0" stanza add: post-up /usr/sbin/ethtool --offload $IFACE gro off',
-      ),
-    });
+    // ifupdown owns the bridge here: post-up lines, described for a person (no edit). They cover every
+    // offload that is not fixed, on or off now, so a later fix never drops what an earlier one asked for.
+    expect(remedy?.files.slice(1)).toEqual([
+      {
+        path: '/etc/network/interfaces',
+        change: `in the "iface xenbr0" stanza add: post-up /usr/sbin/ethtool --offload $IFACE ${ALL_OFF}`,
+      },
+      {
+        path: '/etc/network/interfaces',
+        change:
+          'in the "iface eth0" stanza add: post-up /usr/sbin/ethtool --offload $IFACE gso off gro off' +
+          ' (if it has no stanza of its own: in the "iface xenbr0" stanza, with eth0 for $IFACE)',
+      },
+    ]);
     const tso = (dev: string) =>
       result.metrics.find((m) => m.labels.interface === dev && m.labels.feature === 'tso')?.value;
     expect([tso('xenbr0'), tso('eth0'), tso('vif2.0')]).toEqual([0, 1, 1]);
@@ -153,19 +166,23 @@ describe('bridge-offload', () => {
 
 describe('ethtool-offload-off', () => {
   it('on OpenRC without ifupdown, writes a local.d script for the bridge and the NIC', () => {
-    const remedy = ethtoolOffloadOff(
-      [
-        { device: 'br0', features: ['gso', 'gro'] },
-        { device: 'vif7.0', features: ['gso', 'tso', 'sg', 'gro'] },
-      ],
-      'openrc-local',
-    );
+    const now: OffloadTarget[] = [
+      { device: 'br0', features: ['gso', 'gro'] },
+      { device: 'vif7.0', features: ['gso', 'tso', 'sg', 'gro'] },
+    ];
+    const keep: OffloadTarget[] = [
+      { device: 'br0', features: ['gso', 'tso', 'gro'] },
+      { device: 'eth1', features: ['gso', 'tso', 'sg', 'gro'], portOf: 'br0' },
+      { device: 'vif7.0', features: ['gso', 'tso', 'sg', 'gro'], portOf: 'br0' },
+    ];
+    const remedy = ethtoolOffloadOff({ now, keep, vifFeatures: OFFLOADS, persistence: 'openrc-local' });
     expect(remedy.files.map((f) => f.path)).toEqual([UDEV_RULE, LOCAL_D_SCRIPT]);
     expect(remedy.files[1]?.edit).toEqual({
       kind: 'write-file',
       content:
         '#!/bin/sh\n# Written by xendoctor (remedy ethtool-offload-off).\n' +
-        '/usr/sbin/ethtool --offload br0 gso off gro off\n',
+        '/usr/sbin/ethtool --offload br0 gso off tso off gro off\n' +
+        `/usr/sbin/ethtool --offload eth1 ${ALL_OFF}\n`,
     });
     expect(remedy.commands).toEqual([
       'ethtool --offload br0 gso off gro off',
@@ -179,7 +196,13 @@ describe('ethtool-offload-off', () => {
   });
 
   it('with ifupdown, tells where a port without a stanza of its own gets its post-up line', () => {
-    const remedy = ethtoolOffloadOff([{ device: 'eth0', features: ['tso'], portOf: 'xenbr0' }], 'ifupdown');
+    const eth0: OffloadTarget = { device: 'eth0', features: ['tso'], portOf: 'xenbr0' };
+    const remedy = ethtoolOffloadOff({
+      now: [eth0],
+      keep: [eth0],
+      vifFeatures: OFFLOADS,
+      persistence: 'ifupdown',
+    });
     expect(remedy.files[1]).toEqual({
       path: '/etc/network/interfaces',
       change:
@@ -189,7 +212,13 @@ describe('ethtool-offload-off', () => {
   });
 
   it('with only vifs to fix, adds no bridge or NIC mechanism', () => {
-    const remedy = ethtoolOffloadOff([{ device: 'vif1.0', features: ['tso'] }], 'ifupdown');
+    const vif: OffloadTarget = { device: 'vif1.0', features: ['tso'], portOf: 'xenbr0' };
+    const remedy = ethtoolOffloadOff({
+      now: [vif],
+      keep: [vif],
+      vifFeatures: OFFLOADS,
+      persistence: 'ifupdown',
+    });
     expect(remedy.files.map((f) => f.path)).toEqual([UDEV_RULE]);
   });
 });

@@ -90,6 +90,7 @@ export const bridgeOffload: Probe = {
     const findings: Finding[] = [];
     const metrics: MetricSample[] = [];
     const targets: OffloadTarget[] = [];
+    const keep: OffloadTarget[] = [];
     const fixedOnVifs = new Set<Offload>();
     const fixedNotes: string[] = [];
     let checked = 0;
@@ -132,14 +133,13 @@ export const bridgeOffload: Probe = {
           value: on ? 1 : 0,
         });
       }
+      const fixable = OFFLOADS.filter((f) => !report.fixed.includes(f) && !report.missing.includes(f));
+      const portOf = device.name === device.bridge ? {} : { portOf: device.bridge };
+      keep.push({ device: device.name, features: fixable, ...portOf });
       if (report.fixed.length > 0) fixedNotes.push(`${report.fixed.join('/')} at ${device.name}`);
       if (device.name.startsWith('vif')) for (const f of report.fixed) fixedOnVifs.add(f);
       if (report.changeable.length > 0) {
-        targets.push({
-          device: device.name,
-          features: report.changeable,
-          ...(device.name === device.bridge ? {} : { portOf: device.bridge }),
-        });
+        targets.push({ device: device.name, features: report.changeable, ...portOf });
         findings.push({
           code: 'offload-on',
           severity: 'warn',
@@ -164,11 +164,12 @@ export const bridgeOffload: Probe = {
         targets.length === 0
           ? []
           : [
-              ethtoolOffloadOff(
-                targets,
-                await persistence(ctx),
-                OFFLOADS.filter((f) => !fixedOnVifs.has(f)),
-              ),
+              ethtoolOffloadOff({
+                now: targets,
+                keep,
+                vifFeatures: OFFLOADS.filter((f) => !fixedOnVifs.has(f)),
+                persistence: await persistence(ctx),
+              }),
             ],
       metrics,
     });

@@ -28,22 +28,33 @@ const offArgs = (features: readonly Offload[]): string[] => features.flatMap((f)
 const udevLine = (kernel: string, features: readonly Offload[]): string =>
   `ACTION=="add", SUBSYSTEM=="net", KERNEL=="${kernel}", RUN+="${ETHTOOL} --offload $name ${offArgs(features).join(' ')}"`;
 
+/** What to turn off now, and what to keep off after a reboot. */
+export interface OffloadPlan {
+  /** Devices with offloads on now, and which: `ethtool --offload` runs on each. */
+  now: readonly OffloadTarget[];
+  /**
+   * Every bridge and non-vif port with all its offloads that are not [fixed], on or off now: the files
+   * must not depend on what happens to be on, or a second fix would drop lines the first one wrote.
+   */
+  keep: readonly OffloadTarget[];
+  /** Offloads the udev rule turns off on every new vif: all four unless a running vif has one [fixed]. */
+  vifFeatures: readonly Offload[];
+  persistence: OffloadPersistence;
+}
+
 /**
- * Turns gso/tso/sg/gro off now on each target (`ethtool --offload <dev> gso off tso off sg off gro off`,
- * no reboot) and says how to keep them off. `vifFeatures` are those the udev rule turns off on every new
- * vif (all four unless a running vif shows one as [fixed]).
+ * Turns gso/tso/sg/gro off now on each device (`ethtool --offload <dev> gso off tso off sg off gro off`,
+ * no reboot) and keeps them off: a udev rule for vifs, and one mechanism per network stack for the bridge
+ * and the NIC (see OffloadPersistence).
  */
-export function ethtoolOffloadOff(
-  targets: readonly OffloadTarget[],
-  persistence: OffloadPersistence,
-  vifFeatures: readonly Offload[] = OFFLOADS,
-): Remedy {
-  const actions: RemedyAction[] = targets.map((t) => ({
+export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
+  const { persistence, vifFeatures } = plan;
+  const actions: RemedyAction[] = plan.now.map((t) => ({
     argv: ['ethtool', '--offload', t.device, ...offArgs(t.features)],
   }));
   const commands = actions.map((a) => a.argv.join(' '));
   // vifs are created and destroyed with their domains: only a rule that fires on each new vif keeps up.
-  const persistent = targets.filter((t) => !t.device.startsWith('vif'));
+  const persistent = plan.keep.filter((t) => !t.device.startsWith('vif') && t.features.length > 0);
   const rule = [
     '# Written by xendoctor (remedy ethtool-offload-off): Xen vifs appear with offloads on each time a',
     '# domain starts; turn them off as they are created.',
