@@ -104,7 +104,7 @@ export const xenDaemons: Probe = {
       findings.push({
         code: state.service.masked ? 'xen-service-masked' : 'xen-service-disabled',
         severity: 'warn',
-        message: `${serviceText(state.service)} is ${state.service.masked ? 'masked' : 'not enabled'} (${state.detail}): it will not start at boot`,
+        message: `${serviceText(state.service)} will not start at boot: ${state.service.masked ? 'masked' : state.detail}`,
       });
     }
     if (disabled.length > 0) remedies.push(enableXenServices(disabled.map((s) => s.service)));
@@ -127,7 +127,7 @@ export const xenDaemons: Probe = {
 };
 
 function serviceText(service: XenService): string {
-  return service.manager === 'systemd' ? `${service.name}.service` : `${service.manager} ${service.name}`;
+  return service.manager === 'systemd' ? `${service.name}.service` : `${service.name} (${service.manager})`;
 }
 
 /** Every process's pid and comm; a process that exits while being read is simply not there. */
@@ -172,7 +172,7 @@ async function openrcStates(ctx: Context): Promise<ServiceState[]> {
           return { service, enabled: true, detail: `in the ${level} runlevel` };
         }
       }
-      return { service, enabled: false, detail: 'in no runlevel (/etc/runlevels/{boot,default})' };
+      return { service, enabled: false, detail: 'in neither the boot nor the default runlevel' };
     }),
   );
   return states.filter((s): s is ServiceState => s !== undefined);

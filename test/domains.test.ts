@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { DOMAIN_STATES, domainState, domains } from '../src/probes/domains.js';
+import { runOn } from './helpers.js';
+
+describe('domainState', () => {
+  it('gives each State column one state, the most telling first', () => {
+    expect(
+      ['r-----', '-b----', '------', '--p---', '---sr-', '---sc-', '--psc-', '-----d', '---scd'].map(
+        domainState,
+      ),
+    ).toEqual([
+      'running',
+      'blocked',
+      'runnable',
+      'paused',
+      'shutdown',
+      'crashed',
+      'crashed',
+      'dying',
+      'dying',
+    ]);
+  });
+});
+
+describe('domains', () => {
+  it('is ok on the real dom0 with a running domU, counting every state', async () => {
+    const result = await runOn('dom0-domu-credit2', domains);
+    expect(result.status).toBe('ok');
+    expect(result.summary).toBe('2 domains: 1 running, 1 blocked');
+    expect(result.metrics.map((m) => m.labels.state)).toEqual([...DOMAIN_STATES]);
+    expect(Object.fromEntries(result.metrics.map((m) => [m.labels.state, m.value]))).toMatchObject({
+      running: 1,
+      blocked: 1,
+      paused: 0,
+      crashed: 0,
+    });
+  });
+  it('fails on a crashed domain and warns for dying, shut-down and paused ones, quoting their rows', async () => {
+    const result = await runOn('made-up-domains-troubled', domains);
+    expect(result.status).toBe('fail');
+    expect(result.findings.map((f) => [f.code, f.severity])).toEqual([
+      ['domain-crashed', 'fail'],
+      ['domain-dying', 'warn'],
+      ['domain-shutdown', 'warn'],
+      ['domain-paused', 'warn'],
+    ]);
+    expect(result.findings.find((f) => f.code === 'domain-paused')?.message).toContain(
+      'cannot say since when',
+    );
+    expect(result.findings.find((f) => f.code === 'domain-shutdown')?.message).toContain('(watchdog)');
+    expect(result.evidence).toEqual([
+      'xl list: Name ID Mem VCPUs State Time(s)',
+      'xl list: web 3 512 2 ---sc- 81.2',
+      'xl list: db 4 2048 4 --p--- 1702.5',
+      'xl list: old 9 96 1 -----d 3.3',
+      'xl list: guest-wd 11 256 1 ---sw- 40.1',
+    ]);
+    const counts = Object.fromEntries(result.metrics.map((m) => [m.labels.state, m.value]));
+    expect(counts).toEqual({
+      running: 1,
+      blocked: 0,
+      runnable: 1,
+      paused: 1,
+      shutdown: 1,
+      crashed: 1,
+      dying: 1,
+    });
+    expect(result.remedies.map((r) => r.id)).toEqual([
+      'recover-crashed-domain',
+      'release-dying-domain',
+      'unpause-domain',
+    ]);
+    // Destroying or unpausing a domain is for a person to decide: nothing for `fix --apply` to run.
+    expect(result.remedies.every((r) => r.actions === undefined)).toBe(true);
+    expect(result.remedies[0]?.commands).toContain('xl destroy web');
+  });
+  it('skips when xl is missing and errors (not ok) when xl list fails', async () => {
+    const skipped = await runOn('made-up-openrc-xenconsoled-disabled', domains);
+    expect(skipped.status).toBe('skip');
+    expect(skipped.summary).toBe('xl not found');
+  });
+});

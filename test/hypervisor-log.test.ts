@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ParseError } from '../src/parsers/parse-error.js';
+import { classifyXenMessage, groupXenLog, parseXlDmesg } from '../src/parsers/xl-dmesg.js';
+import { hypervisorLog } from '../src/probes/hypervisor-log.js';
+import { reply, runOn } from './helpers.js';
+
+describe('parseXlDmesg', () => {
+  it('reads the real ring from boot: nothing above info, the MTRR notice benign', () => {
+    const log = parseXlDmesg(reply('dom0-domu-credit2', 'xl dmesg'));
+    expect(log.lines).toHaveLength(82);
+    expect(log.fromBoot).toBe(true);
+    expect(log.lines.every((l) => l.source === 'XEN' && l.level === 'info')).toBe(true);
+    expect(log.lines.filter((l) => l.benign).map((l) => l.message)).toEqual([
+      'mtrr: your CPUs had inconsistent fixed MTRR settings',
+      'mtrr: your CPUs had inconsistent variable MTRR settings',
+      'mtrr: your CPUs had inconsistent MTRRdefType settings',
+    ]);
+  });
+  it('strips timestamps and reads guest lines', () => {
+    const log = parseXlDmesg(
+      '(XEN) [   12.345678] Xen version 4.17.7\n(XEN) [2026-11-21 10:25:33] Brought up 2 CPUs\n(d5) hello\n',
+    );
+    expect(log.lines.map((l) => [l.source, l.message])).toEqual([
+      ['XEN', 'Xen version 4.17.7'],
+      ['XEN', 'Brought up 2 CPUs'],
+      ['d5', 'hello'],
+    ]);
+    expect(log.fromBoot).toBe(true);
+  });
+  it('accepts an empty ring (xl dmesg -c) and a first line cut by the wrap', () => {
+    expect(parseXlDmesg('')).toEqual({ lines: [], fromBoot: false });
+    const real = reply('dom0-credit2', 'xl dmesg');
+    const cut = parseXlDmesg(real.slice(real.indexOf('Detected') + 3));
+    expect(cut.fromBoot).toBe(false);
+    expect(cut.lines[0]?.source).toBe('');
+  });
+  it('throws ParseError on garbage', () => {
+    expect(() => parseXlDmesg('\u0000\u0001garbage\nno prefix here\n')).toThrow(ParseError);
+  });
+});
+
+describe('classifyXenMessage', () => {
+  it.each([
+    ['Panic on CPU 0:', 'error', 'crash'],
+    ["Assertion 'x' failed at common/sched/core.c:1234", 'error', 'crash'],
+    ['FATAL PAGE FAULT', 'error', 'crash'],
+    ['Domain 4 (vcpu#0) crashed on cpu#1:', 'error', 'crash'],
+    ['common/grant_table.c:1909:d3v0 d3 is limited to 32 grant-table frames', 'error', 'grant-table'],
+    ['Allocation failure when expanding d3 grant table', 'error', 'grant-table'],
+    ['AMD-Vi: IO_PAGE_FAULT: domain = 0, device id = 0x00a0', 'error', 'iommu-fault'],
+    ['MCE: The hardware reports a non fatal, correctable incident occurred on CPU 0.', 'warning', undefined],
+    ['Xen WARN at common/page_alloc.c:100', 'warning', undefined],
+    ['parameter "sched_credit_tslice" unknown!', 'warning', undefined],
+    ['CPU1: No irq handler for vector e7 (IRQ -2147483648)', 'warning', undefined],
+    // Benign or plain: "Errors and warnings" names log levels; growing a grant table is normal.
+    ['Std. Loglevel: Errors and warnings', 'info', undefined],
+    ['common/grant_table.c:1800:d1v0 Expanding d1 grant table from 4 to 5 frames', 'info', undefined],
+    ['HVM: Hardware Assisted Paging (HAP) not detected', 'info', undefined],
+  ])('%s -> %s', (message, level, kind) => {
+    const got = classifyXenMessage(message);
+    expect(got.level).toBe(level);
+    expect(got.kind).toBe(kind);
+  });
+});
+
+describe('groupXenLog', () => {
+  it('groups lines that differ only in numbers', () => {
+    const log = parseXlDmesg(reply('made-up-xl-dmesg-noisy', 'xl dmesg'));
+    const groups = groupXenLog(log.lines).filter((g) => g.level !== 'info');
+    expect(groups.map((g) => [g.level, g.count, g.first.message.slice(0, 30)])).toEqual([
+      ['warning', 1, 'parameter "gnttab_max_frame" u'],
+      ['warning', 3, 'CPU1: No irq handler for vecto'],
+      ['error', 2, 'common/grant_table.c:1909:d3v0'],
+      ['error', 1, '[VT-D]DMAR:[DMA Read] Request '],
+      ['warning', 1, 'd4v0 Unhandled: vec 14, #PF[00'],
+      ['error', 1, 'domain_crash_sync called from '],
+      ['error', 1, 'Domain 4 (vcpu#0) crashed on c'],
+      ['warning', 1, 'printk: 23 messages suppressed'],
+    ]);
+  });
+});
+
+describe('hypervisor-log', () => {
+  it('is ok on the real dom0 and names the benign lines it read', async () => {
+    const result = await runOn('dom0-domu-credit2', hypervisorLog);
+    expect(result.status).toBe('ok');
+    expect(result.summary).toBe('82 lines read, no errors');
+    expect(result.evidence[0]).toBe('xl dmesg: 82 lines since boot');
+    expect(result.evidence.filter((e) => e.startsWith('benign: '))).toHaveLength(3);
+    expect(Object.fromEntries(result.metrics.map((m) => [m.labels.level, m.value]))).toEqual({
+      error: 0,
+      warning: 0,
+      info: 82,
+    });
+  });
+  it('warns on a noisy ring, grouped with counts, grant table limits apart', async () => {
+    const result = await runOn('made-up-xl-dmesg-noisy', hypervisorLog);
+    expect(result.status).toBe('warn');
+    expect(result.findings.map((f) => f.code)).toEqual(['xen-log-grant-table-limit', 'xen-log-errors']);
+    expect(result.findings[1]?.message).toMatch(
+      /^3 error-level line\(s\) in xl dmesg \(iommu-fault, crash\)/,
+    );
+    expect(result.evidence[0]).toMatch(/^xl dmesg: 42 lines \(the ring has wrapped/);
+    expect(result.evidence).toContain('3\u00d7 (XEN) CPU1: No irq handler for vector e7 (IRQ -2147483648)');
+    expect(result.evidence).toContain(
+      '2\u00d7 (XEN) common/grant_table.c:1909:d3v0 d3 is limited to 32 grant-table frames',
+    );
+    expect(Object.fromEntries(result.metrics.map((m) => [m.labels.level, m.value]))).toEqual({
+      error: 5,
+      warning: 6,
+      info: 31,
+    });
+  });
+  it('skips when xl is missing (not ok)', async () => {
+    const result = await runOn('made-up-openrc-xenconsoled-disabled', hypervisorLog);
+    expect(result.status).toBe('skip');
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ParseError } from '../src/parsers/parse-error.js';
+import { findXenDaemons, pidsFromProcListing } from '../src/parsers/processes.js';
+import { parseUnitFiles } from '../src/parsers/systemctl.js';
+import { xenDaemons } from '../src/probes/xen-daemons.js';
+import { hostFile, reply, runOn } from './helpers.js';
+
+const UNITS = 'systemctl list-unit-files --no-pager xen*';
+
+describe('processes', () => {
+  it('keeps only numeric /proc names, in numeric order', () => {
+    expect(pidsFromProcListing(['self', '295', '1', 'sys', '29', 'xen', '12x'])).toEqual([1, 29, 295]);
+  });
+  it('finds oxenstored, xenstored and cxenstored as xenstored, and the lowest pid', () => {
+    const found = findXenDaemons([
+      { pid: 900, comm: 'xenconsoled' },
+      { pid: 30, comm: 'xenwatch' },
+      { pid: 280, comm: 'oxenstored\n' },
+      { pid: 295, comm: 'xenconsoled' },
+    ]);
+    expect(found).toEqual({
+      xenstored: { pid: 280, comm: 'oxenstored\n' },
+      xenconsoled: { pid: 295, comm: 'xenconsoled' },
+    });
+    expect(findXenDaemons([{ pid: 7, comm: 'cxenstored' }]).xenstored?.pid).toBe(7);
+    expect(findXenDaemons([{ pid: 7, comm: 'xenbus' }])).toEqual({
+      xenstored: undefined,
+      xenconsoled: undefined,
+    });
+  });
+});
+
+describe('parseUnitFiles', () => {
+  it('reads the real Debian list: two units generated from /etc/init.d', () => {
+    expect(parseUnitFiles(reply('dom0-credit2', UNITS))).toEqual([
+      { unit: 'xen.service', state: 'generated', preset: '-' },
+      { unit: 'xendomains.service', state: 'generated', preset: '-' },
+    ]);
+  });
+  it('reads systemd before 245 (no PRESET column) and an empty match', () => {
+    const old =
+      'UNIT FILE           STATE\nxenstored.service   enabled\nxenconsoled.service disabled\n\n2 unit files listed.\n';
+    expect(parseUnitFiles(old)).toEqual([
+      { unit: 'xenstored.service', state: 'enabled' },
+      { unit: 'xenconsoled.service', state: 'disabled' },
+    ]);
+    expect(parseUnitFiles('0 unit files listed.\n')).toEqual([]);
+  });
+  it('throws ParseError on empty, truncated and garbage input', () => {
+    const real = reply('dom0-credit2', UNITS);
+    expect(() => parseUnitFiles('')).toThrow(ParseError);
+    expect(() => parseUnitFiles(real.slice(0, real.indexOf('xendomains')))).toThrow(ParseError);
+    // A row lost in the middle: the footer's count no longer matches.
+    expect(() => parseUnitFiles(real.replace(/^xen\.service.*\n/m, ''))).toThrow(ParseError);
+    expect(() => parseUnitFiles('garbage\n1 unit files listed.')).toThrow(ParseError);
+  });
+});
+
+describe('xen-daemons', () => {
+  it.each(['dom0-credit2', 'dom0-credit-gnttab256', 'dom0-domu-credit2', 'dom0-domu-credit-gnttab256'])(
+    'is ok on the real dom0 %s: oxenstored and xenconsoled run',
+    async (host) => {
+      const result = await runOn(host, xenDaemons);
+      expect(result.status).toBe('ok');
+      expect(result.summary).toMatch(/^oxenstored and xenconsoled running; /);
+      // Debian's generated units: without /etc/rc?.d in the fixture, enablement is unknown, never "ok".
+      expect(result.summary).toContain('cannot be told');
+      expect(result.metrics.map((m) => [m.labels.daemon, m.value])).toEqual([
+        ['xenstored', 1],
+        ['xenconsoled', 1],
+      ]);
+    },
+  );
+  it('the real xenconsoled-stopped capture has no xenconsoled in proc/', () => {
+    expect(hostFile('xenconsoled-stopped', 'proc/280/comm').trim()).toBe('oxenstored');
+    expect(() => hostFile('xenconsoled-stopped', 'proc/295/comm')).toThrow();
+  });
+  it('fails on the real xenconsoled-stopped host and restarts Debian\u2019s xen.service', async () => {
+    const result = await runOn('xenconsoled-stopped', xenDaemons);
+    expect(result.status).toBe('fail');
+    expect(result.findings.map((f) => f.code)).toEqual(['xenconsoled-not-running']);
+    expect(result.evidence).toContain('/proc/280/comm: oxenstored');
+    expect(result.metrics.find((m) => m.labels.daemon === 'xenconsoled')?.value).toBe(0);
+    expect(result.remedies).toHaveLength(1);
+    expect(result.remedies[0]).toMatchObject({
+      id: 'start-xen-daemons',
+      commands: ['systemctl restart xen.service'],
+      actions: [{ argv: ['systemctl', 'restart', 'xen.service'] }],
+      reboot: false,
+    });
+  });
+  it('warns on an OpenRC host where xenconsoled runs but is in no runlevel', async () => {
+    const result = await runOn('made-up-openrc-xenconsoled-disabled', xenDaemons);
+    expect(result.status).toBe('warn');
+    // xen-watchdog is in no runlevel either, but it is opt-in: evidence, not a finding.
+    expect(result.findings).toEqual([
+      {
+        code: 'xen-service-disabled',
+        severity: 'warn',
+        message: expect.stringMatching(/^xenconsoled \(openrc\) will not start at boot/),
+      },
+    ]);
+    expect(result.evidence).toContain('/proc/1893/comm: xenstored');
+    expect(result.evidence).toContain('xen-watchdog (openrc): in neither the boot nor the default runlevel');
+    expect(result.remedies.map((r) => [r.id, r.commands])).toEqual([
+      ['enable-xen-services', ['rc-update add xenconsoled default']],
+    ]);
+  });
+});
