@@ -71,7 +71,7 @@ async function persistence(ctx: Context): Promise<OffloadPersistence> {
 
 export const bridgeOffload: Probe = {
   id: 'bridge-offload',
-  title: 'offloads (gso/tso/sg/gro) off on bridges and their ports, for domU networking',
+  title: 'bridge offloads (gso/tso/sg/gro)',
   async run(ctx): Promise<Outcome> {
     const found = await bridges(ctx);
     const none = noBridgeReason(found);

@@ -10,7 +10,7 @@ import { sendRedirectsKey, sendRedirectsOff } from '../remedies/send-redirects-o
 
 export const bridgeRedirects: Probe = {
   id: 'bridge-redirects',
-  title: 'no ICMP redirects from a host that bridges guests',
+  title: 'ICMP redirects on bridges',
   async run(ctx): Promise<Outcome> {
     const found = await bridges(ctx);
     const none = noBridgeReason(found);

@@ -19,7 +19,7 @@ function sample(available: boolean): MetricSample[] {
 
 export const cpuVirtualization: Probe = {
   id: 'cpu-virtualization',
-  title: 'hardware virtualization (VT-x/AMD-V) for HVM guests',
+  title: 'hardware virtualization (VT-x/AMD-V)',
   async run(ctx) {
     const xen = await ctx.xen();
     return xen.underXen ? underXen(ctx) : fromCpuinfo(ctx, xen.evidence);

@@ -95,7 +95,7 @@ export function missingDom0Options(config: KernelConfig): Dom0Option[] {
 
 export const kernelConfig: Probe = {
   id: 'kernel-config',
-  title: 'kernel built with the dom0 options (CONFIG_XEN_DOM0, XENFS...)',
+  title: 'kernel config for dom0',
   async run(ctx) {
     const found = await findConfig(ctx);
     if ('outcome' in found) return found.outcome;

@@ -8,7 +8,7 @@ import { mountXenfs } from '../remedies/mount-xenfs.js';
 
 export const xenDom0: Probe = {
   id: 'xen-dom0',
-  title: 'this is dom0, with xenfs on /proc/xen',
+  title: 'dom0 with xenfs on /proc/xen',
   requires: 'xen',
   async run(ctx) {
     let mounts: ReturnType<typeof parseProcMounts>;

@@ -3,7 +3,7 @@
 import type { Remedy, Status } from '../check.js';
 import type { ReportDocument } from './document.js';
 
-const WIDTH = 56;
+const WIDTH = 52;
 const words: Record<Status, string> = { ok: 'OK', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
 const colours: Record<Status, string> = { ok: '32', warn: '33', fail: '31', skip: '2', error: '35' };
 
