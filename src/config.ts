@@ -172,12 +172,12 @@ export function loadConfig(
   return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host };
 }
 
-/** "[host]:port", ":port" or "host:port"; an IPv6 host goes in brackets. */
+/** "[host]:port", ":port" or "host:port"; an IPv6 host goes in brackets; port 0 picks a free port. */
 export function parseListenAddress(where: string, value: unknown): ListenAddress {
   const text = parseString(where, value);
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text);
   const port = match ? Number(match[3]) : Number.NaN;
-  if (!match || port < 1 || port > 65535) {
+  if (!match || port > 65535) {
     throw new ConfigError(
       `${where} must be host:port or :port (e.g. ":${DEFAULT_PORT}", "127.0.0.1:${DEFAULT_PORT}"), got ${JSON.stringify(value)}`,
     );

@@ -95,6 +95,7 @@ describe('loadConfig', () => {
     [{ interval: 'soon' }, /interval .*got "soon"/],
     [{ listenAddress: 'localhost' }, /listenAddress must be host:port.*got "localhost"/],
     [{ listenAddress: ':70000' }, /got ":70000"/],
+    [{ listenAddress: '127.0.0.1:-1' }, /got "127.0.0.1:-1"/],
     [{ logLevel: 'loud' }, /logLevel must be one of .*got "loud"/],
     [{ commandTimeout: -1 }, /commandTimeout must be a positive number of seconds, got -1/],
     [{ telemetryPath: 'metrics' }, /telemetryPath must be a path.*got "metrics"/],

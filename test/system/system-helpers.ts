@@ -1,0 +1,124 @@
+// System tests run real tools (promtool, prometheus, shellcheck, systemd-analyze, openrc-run) against the
+// built CLI. A missing tool skips the test on a developer's machine and fails it in CI (CI is set there).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+export const HOSTS = path.join(ROOT, 'test/fixtures/hosts');
+
+/** Tools not found on PATH. */
+export function missingTools(tools: readonly string[]): string[] {
+  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/bin']);
+  return tools.filter((tool) => !dirs.some((dir) => dir && existsSync(path.join(dir, tool))));
+}
+
+/** Whether to run a suite: yes when its tools exist, and in CI always (where a missing tool then fails). */
+export function shouldRun(missing: readonly string[]): boolean {
+  return missing.length === 0 || Boolean(process.env.CI);
+}
+
+/** Builds dist/ when it is missing (npm test builds first; this serves a lone `vitest run test/system`). */
+export function ensureBuilt(): void {
+  if (!existsSync(CLI))
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (for tools that cannot report a port-0 bind). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts a process and collects its output; stop it with stopProcess (by its PID). */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Started {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+/** SIGTERM by PID, SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
+export async function stopProcess(started: Started, graceMs = 5000): Promise<number | null> {
+  const { child } = started;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  }, graceMs);
+  const code = await started.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/** Thrown by a waitFor probe to give up at once (the process died). */
+export class GiveUp extends Error {}
+
+/** Polls until `probe` returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (caught) {
+      if (caught instanceof GiveUp) throw caught;
+      last = caught;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+  );
+}
+
+/** Starts `xendoctor serve` on 127.0.0.1 (a free port) against a fixture host; resolves once it listens. */
+export async function startServe(host: string, extra: string[] = []): Promise<Started & { base: string }> {
+  const started = startProcess(process.execPath, [
+    CLI,
+    'serve',
+    '--replay',
+    path.join(HOSTS, host),
+    '--web.listen-address',
+    '127.0.0.1:0',
+    ...extra,
+  ]);
+  const address = await waitFor(
+    async () => {
+      if (started.child.exitCode !== null) throw new GiveUp(`serve exited: ${started.output()}`);
+      return /"address":"127\.0\.0\.1:(\d+)"/.exec(started.output())?.[1];
+    },
+    15_000,
+    'xendoctor serve to listen',
+  ).catch(async (caught) => {
+    await stopProcess(started);
+    throw caught;
+  });
+  return { ...started, base: `http://127.0.0.1:${address}` };
+}
