@@ -1,6 +1,276 @@
-// PLACEHOLDER until fix lands (issue 4).
-import { UsageError } from '../args.js';
+// `xendoctor fix`: runs the report, turns the findings into a plan (diffs, commands, what needs a reboot)
+// and, with --apply, applies it after a confirmation; --undo restores the files of the last apply. It never
+// reboots, and it refuses to run inside the daemon (XENDOCTOR_DAEMON): a remedy is an admin's decision.
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs, UsageError } from '../args.js';
+import type { Probe } from '../check.js';
+import { createHost, type Host } from '../host/host.js';
+import { hostFlags, hostOptionsFrom } from '../host/options.js';
+import { runReport } from '../report/run.js';
+import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoBackup } from './apply.js';
+import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 
-export async function fixCommand(_argv: readonly string[]): Promise<number> {
-  throw new UsageError('fix is not available in this build');
+/** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
+export const FIX_EXIT = {
+  /** Plan: nothing to apply. Apply/undo: done, or nothing to do. */
+  ok: 0,
+  /** Plan: there are changes to apply. Apply/undo: declined at the prompt, nothing changed. */
+  pending: 1,
+  /** Something was refused or failed (a changed file, EROFS, a command that failed...); see the messages. */
+  failed: 2,
+} as const;
+
+const usage = `Usage: xendoctor fix [options]                 show the plan: diffs and commands; changes nothing
+       xendoctor fix --apply [--only ID]... [--yes]  apply it (asks first on a terminal)
+       xendoctor fix --undo [BACKUP] [--yes]      restore the files of the last apply (or of BACKUP)
+
+Options:
+  --apply                apply the plan: edit files (atomically, with a backup) and run the runtime commands
+  --only ID              only this remedy (repeatable); ids are shown in the plan
+  --yes                  do not ask for confirmation (needed when stdin is not a terminal)
+  --undo [BACKUP]        restore the files saved under ${BACKUPS_DIR}/BACKUP (default: the newest)
+  --root, --path, --replay, --timeout   as for the report
+  -h, --help             this help
+
+xendoctor never reboots: boot-time changes end with the command to run (grub-mkconfig) and "reboot needed".
+Runtime commands are not undone by --undo; the files are, byte for byte.
+
+Exit codes: 0 nothing to do / done, 1 plan has changes to apply (or the prompt was declined), 2 something
+was refused or failed (nothing or not everything applied; see the messages), 3 internal error, 64 usage
+(including: no terminal and no --yes; run inside the daemon).
+`;
+
+const fixFlags = {
+  ...hostFlags,
+  apply: {},
+  only: { value: true, repeat: true },
+  yes: {},
+  undo: {},
+  help: {},
+  h: {},
+} as const;
+
+/** What fix needs from the outside world; tests replace any of it. */
+export interface FixDeps {
+  probes: readonly Probe[];
+  env: NodeJS.ProcessEnv;
+  write: (text: string) => void;
+  /** stdin and stdout are a terminal (a person can answer the prompt). */
+  interactive: boolean;
+  confirm: (question: string) => Promise<boolean>;
+  fs: FixFs;
+  now: () => Date;
+  /** Overrides the host built from the flags. */
+  host?: Host;
+}
+
+export async function fixCommand(argv: readonly string[]): Promise<number> {
+  const { probes } = await import('../probes/index.js');
+  return runFix(argv, {
+    probes,
+    env: process.env,
+    write: (text) => process.stdout.write(text),
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    confirm: askOnTerminal,
+    fs: nodeFs,
+    now: () => new Date(),
+  });
+}
+
+export async function runFix(argv: readonly string[], deps: FixDeps): Promise<number> {
+  const args = parseArgs(argv, fixFlags);
+  const has = (name: string) => args.flags.has(name);
+  if (has('help') || has('h')) {
+    deps.write(usage);
+    return FIX_EXIT.ok;
+  }
+  if (deps.env.XENDOCTOR_DAEMON) {
+    throw new UsageError(
+      'fix does not run inside the xendoctor daemon (XENDOCTOR_DAEMON is set): run it by hand',
+    );
+  }
+  if (has('apply') && has('undo')) throw new UsageError('flags --apply and --undo cannot be combined');
+  if (has('yes') && !has('apply') && !has('undo')) throw new UsageError('flag --yes needs --apply or --undo');
+  if (has('only') && has('undo')) throw new UsageError('flag --only cannot be combined with --undo');
+  const maxPositionals = has('undo') ? 1 : 0;
+  if (args.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[maxPositionals])}`);
+  }
+  const hostOptions = hostOptionsFrom(args, deps.env);
+  if (hostOptions.root && !existsSync(hostOptions.root)) {
+    throw new UsageError(`--root ${hostOptions.root} does not exist`);
+  }
+  const host = deps.host ?? createHost(hostOptions);
+  const say = (line: string) => deps.write(`${line}\n`);
+  const confirmed = async (question: string): Promise<boolean> => {
+    if (has('yes')) return true;
+    if (!deps.interactive) {
+      throw new UsageError(
+        `refusing to ${has('undo') ? 'undo' : 'apply'} without confirmation: not a terminal; add --yes`,
+      );
+    }
+    return deps.confirm(question);
+  };
+
+  try {
+    if (has('undo')) {
+      const name = args.positionals[0];
+      const backup = await findBackup(deps.fs, host.root, name);
+      if (backup && backup.manifest.state !== 'undone') {
+        say(
+          `Backup ${backup.name} (${backup.manifest.createdAt}, remedies ${backup.manifest.remedies.join(', ')}):`,
+        );
+        for (const file of backup.manifest.files) {
+          say(`  ${file.existed ? 'restore' : 'remove'} ${file.path}`);
+        }
+        if (!(await confirmed(`Restore these files${rootNote(host.root)}? [y/N] `))) {
+          say('Nothing was changed.');
+          return FIX_EXIT.pending;
+        }
+      }
+      const result = await undoBackup(name, { fs: deps.fs, say, now: deps.now, root: host.root });
+      if (result.restored > 0) say(`Undone: ${result.restored} file(s) restored from ${result.backup}.`);
+      return result.failed ? FIX_EXIT.failed : FIX_EXIT.ok;
+    }
+
+    const { results } = await runReport(host, deps.probes);
+    const plan = await makePlan(results, {
+      root: host.root,
+      fs: deps.fs,
+      only: args.flags.get('only') ?? [],
+    });
+    deps.write(renderPlan(plan, { applying: has('apply') }));
+    const toApply = plan.remedies.filter((r) => r.state === 'apply');
+    const blocked = plan.remedies.some((r) => r.state === 'blocked');
+    if (!has('apply')) {
+      return blocked ? FIX_EXIT.failed : toApply.length > 0 ? FIX_EXIT.pending : FIX_EXIT.ok;
+    }
+    if (toApply.length === 0) {
+      say('Nothing to change: every selected remedy is already applied (or needs a person).');
+      return blocked ? FIX_EXIT.failed : FIX_EXIT.ok;
+    }
+    const what = `${plural(plan.files.length, 'file')}, ${plural(toApply.flatMap((r) => r.actions).length, 'command')}`;
+    if (
+      !(await confirmed(
+        `Apply ${toApply.map((r) => r.remedy.id).join(', ')} (${what})${rootNote(host.root)}? [y/N] `,
+      ))
+    ) {
+      say('Nothing was changed.');
+      return FIX_EXIT.pending;
+    }
+    say('Applying:');
+    const runActions = host.root === '/' || hostOptions.path !== undefined || deps.host !== undefined;
+    const result = await applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say });
+    if (result.backup && result.written > 0 && !result.failed) {
+      say(
+        `Backup of the old files: ${BACKUPS_DIR}/${result.backup} (undo: xendoctor fix --undo ${result.backup})`,
+      );
+    }
+    if (!result.failed) deps.write(renderAfterwards(toApply));
+    return result.failed || blocked ? FIX_EXIT.failed : FIX_EXIT.ok;
+  } catch (error) {
+    if (error instanceof FixError) {
+      say(`xendoctor fix: ${error.message}`);
+      return FIX_EXIT.failed;
+    }
+    throw error;
+  }
+}
+
+const STATE_LABEL: Record<RemedyPlan['state'], string> = {
+  apply: 'to apply',
+  done: 'already applied',
+  manual: 'by hand only',
+  blocked: 'refused',
+};
+
+/** The plan for people: per remedy its diffs, the commands fix runs, and what is left to the admin. */
+export function renderPlan(plan: Plan, options: { applying: boolean }): string {
+  const out: string[] = [];
+  const where = plan.root === '/' ? '' : ` for root ${plan.root}`;
+  out.push(
+    options.applying
+      ? `xendoctor fix: plan${where}`
+      : `xendoctor fix: plan${where} (nothing is changed; xendoctor fix --apply applies it)`,
+  );
+  for (const id of plan.notSuggested)
+    out.push('', `--only ${id}: no current finding suggests this remedy; nothing to do`);
+  if (plan.remedies.length === 0) {
+    out.push('', 'No finding has a remedy: nothing to fix.');
+    return `${out.join('\n')}\n`;
+  }
+  for (const r of plan.remedies) {
+    const reboot = r.remedy.reboot ? ' [reboot needed]' : '';
+    out.push('', `== ${r.remedy.id} (${STATE_LABEL[r.state]}): ${r.remedy.title}${reboot}`);
+    out.push(`   suggested by: ${r.checks.join(', ')}`);
+    for (const problem of r.problems) out.push(`   REFUSED: ${problem}`);
+    for (const step of r.steps) {
+      out.push(`   edit ${step.path}: ${step.change}`);
+      for (const note of step.notes) out.push(`     (${note})`);
+      if (step.diff === '') out.push('     already done: the file has this change');
+      else out.push(...step.diff.trimEnd().split('\n'));
+    }
+    if (r.actions.length > 0) {
+      out.push(`   ${options.applying ? 'runs' : 'fix --apply runs'}:`);
+      for (const action of r.actions) out.push(`     $ ${action.argv.join(' ')}`);
+    }
+    if (r.manual.length > 0) {
+      out.push('   by hand (xendoctor does not automate this):');
+      for (const line of r.manual) out.push(`     ${line}`);
+    }
+    if (r.instructions.length > 0) {
+      out.push(r.state === 'manual' || r.state === 'blocked' ? '   commands:' : '   then run yourself:');
+      for (const command of r.instructions) out.push(`     $ ${command}`);
+    }
+    if (r.remedy.note) out.push(`   note: ${r.remedy.note}`);
+  }
+  const count = (state: RemedyPlan['state']) => plan.remedies.filter((r) => r.state === state).length;
+  out.push(
+    '',
+    `${count('apply')} to apply (${plural(plan.files.length, 'file')}, ` +
+      `${plural(plan.remedies.flatMap((r) => (r.state === 'apply' ? r.actions : [])).length, 'command')}), ` +
+      `${count('done')} already applied, ${count('manual')} by hand only, ${count('blocked')} refused.`,
+  );
+  const boot = plan.remedies.filter((r) => r.remedy.reboot && (r.state === 'apply' || r.state === 'done'));
+  if (boot.length > 0) {
+    out.push(
+      `Boot-time changes (${boot.map((r) => r.remedy.id).join(', ')}) take effect only after the commands above ` +
+        '(grub-mkconfig) and a reboot: reboot needed. xendoctor never reboots.',
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+// After a successful apply: what the admin still has to do, with the exact commands.
+function renderAfterwards(applied: readonly RemedyPlan[]): string {
+  const out: string[] = [];
+  const commands = [...new Set(applied.flatMap((r) => r.instructions))];
+  if (commands.length > 0) {
+    out.push('Now run:');
+    for (const command of commands) out.push(`  $ ${command}`);
+  }
+  const reboot = applied.filter((r) => r.remedy.reboot);
+  if (reboot.length > 0) {
+    out.push(`Reboot needed for ${reboot.map((r) => r.remedy.id).join(', ')} (xendoctor never reboots).`);
+  }
+  out.push('Done.');
+  return `${out.join('\n')}\n`;
+}
+
+function rootNote(root: string): string {
+  return root === '/' ? '' : ` under ${root}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

@@ -1,0 +1,549 @@
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../src/args.js';
+import type { Remedy } from '../src/check.js';
+import { BACKUPS_DIR } from '../src/remedies/apply.js';
+import { autoballoonOff } from '../src/remedies/autoballoon-off.js';
+import { gnttabMaxFrames } from '../src/remedies/gnttab-max-frames.js';
+import { mountXenfs, XENFS_FSTAB_LINE } from '../src/remedies/mount-xenfs.js';
+import { schedCredit } from '../src/remedies/sched-credit.js';
+import { SYSCTL_DROP_IN, sendRedirectsOff } from '../src/remedies/send-redirects-off.js';
+import { failingFs, files, fix, probeWith, snapshot, tempHost } from './fix-helpers.js';
+
+const roots: string[] = [];
+const host = (extra: Record<string, string> = {}, from?: string) => {
+  const root = tempHost(extra, from);
+  roots.push(root);
+  return root;
+};
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+const read = (root: string, file: string) => readFileSync(path.join(root, file), 'utf8');
+const backups = (root: string) => {
+  const dir = path.join(root, BACKUPS_DIR);
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+};
+const debianGrub = files('debian-bookworm/grub');
+const debianXl = files('debian-bookworm/xl.conf');
+const fstab = files('gentoo/fstab');
+
+// What the checks would suggest on a badly set up dom0 (the real remedy functions).
+const allProbes = () => [
+  probeWith('grant-tables', [gnttabMaxFrames(256)]),
+  probeWith('scheduler', [schedCredit()]),
+  probeWith('dom0-memory', [autoballoonOff()]),
+  probeWith('xen-dom0', [mountXenfs()], 'fail'),
+  probeWith('bridge-redirects', [sendRedirectsOff(['xenbr0'])]),
+];
+const fileProbes = () => allProbes().slice(0, 4);
+
+describe('xendoctor fix (plan only)', () => {
+  it('prints the diffs, the commands and what needs a reboot, and changes nothing', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    const before = snapshot(root);
+    const { code, out } = await fix(root, [], allProbes());
+    expect(code).toBe(1);
+    expect(snapshot(root)).toEqual(before);
+    expect(backups(root)).toEqual([]);
+    expect(out).toContain('nothing is changed');
+    expect(out).toContain('== gnttab-max-frames (to apply): ');
+    expect(out).toContain(
+      '-GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M"\n+GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M gnttab_max_frames=256"',
+    );
+    // sched-credit's diff is against the file as gnttab-max-frames leaves it: the diffs add up.
+    expect(out).toContain(
+      '+GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M gnttab_max_frames=256 sched=credit"',
+    );
+    expect(out).toContain('-#autoballoon="auto"\n+autoballoon="off"');
+    expect(out).toContain(`+${XENFS_FSTAB_LINE}`);
+    expect(out).toContain(`--- /dev/null\n+++ b/${SYSCTL_DROP_IN.slice(1)}`);
+    expect(out).toContain('fix --apply runs:\n     $ sysctl -p /etc/sysctl.d/90-xendoctor-bridge.conf');
+    expect(out).toContain('then run yourself:\n     $ grub-mkconfig -o /boot/grub/grub.cfg');
+    expect(out).toContain('$ mount -t xenfs xenfs /proc/xen');
+    // The sed lines of autoballoon-off restate the edit fix makes: not shown as something to run.
+    expect(out).not.toContain('sed -i');
+    expect(out).toMatch(
+      /Boot-time changes \(gnttab-max-frames, sched-credit\).*reboot needed\. xendoctor never reboots\./,
+    );
+    expect(out).toContain('5 to apply (4 files, 1 command), 0 already applied, 0 by hand only, 0 refused.');
+  });
+
+  it('says there is nothing to fix when no finding has a remedy', async () => {
+    const root = host();
+    const { code, out } = await fix(root, [], [probeWith('ok-check', [])]);
+    expect(code).toBe(0);
+    expect(out).toContain('No finding has a remedy: nothing to fix.');
+  });
+
+  it('ignores remedies of checks that are ok, skip or error', async () => {
+    const root = host();
+    const ok = {
+      ...probeWith('x', [gnttabMaxFrames()]),
+      run: async () => ({
+        ...(await probeWith('x', [gnttabMaxFrames()]).run({} as never)),
+        status: 'ok' as const,
+      }),
+    };
+    expect((await fix(root, [], [ok])).code).toBe(0);
+  });
+});
+
+describe('xendoctor fix --apply', () => {
+  it('applies, keeps a backup with a manifest, runs the runtime command, and ends with grub-mkconfig and "reboot needed"', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    const { code, out } = await fix(root, ['--apply', '--yes'], allProbes());
+    expect(code).toBe(0);
+    expect(read(root, 'etc/default/grub')).toBe(
+      debianGrub.replace(
+        '"dom0_mem=1024M,max:1024M"',
+        '"dom0_mem=1024M,max:1024M gnttab_max_frames=256 sched=credit"',
+      ),
+    );
+    expect(read(root, 'etc/xen/xl.conf')).toBe(debianXl.replace('#autoballoon="auto"', 'autoballoon="off"'));
+    expect(read(root, 'etc/fstab')).toBe(`${fstab}${XENFS_FSTAB_LINE}\n`);
+    expect(read(root, SYSCTL_DROP_IN)).toContain('net.ipv4.conf.all.send_redirects = 0\n');
+    expect(statSync(path.join(root, SYSCTL_DROP_IN)).mode & 0o777).toBe(0o644);
+    expect(read(root, 'ran.log')).toBe(`sysctl -p ${SYSCTL_DROP_IN}\n`);
+
+    const [backup] = backups(root);
+    expect(backup).toBe('20261121T120001Z');
+    const dir = path.join(root, BACKUPS_DIR, backup as string);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(path.join(dir, 'files/etc/default/grub'), 'utf8')).toBe(debianGrub);
+    const manifest = JSON.parse(read(root, `${BACKUPS_DIR}/${backup}/manifest.json`));
+    expect(manifest).toMatchObject({
+      format: 1,
+      state: 'applied',
+      remedies: expect.arrayContaining(['gnttab-max-frames']),
+    });
+    expect(manifest.files.map((f: { path: string; existed: boolean }) => [f.path, f.existed])).toEqual([
+      ['/etc/default/grub', true],
+      ['/etc/xen/xl.conf', true],
+      ['/etc/fstab', true],
+      [SYSCTL_DROP_IN, false],
+    ]);
+    expect(manifest.commands).toEqual([
+      {
+        remedy: 'send-redirects-off',
+        argv: ['sysctl', '-p', SYSCTL_DROP_IN],
+        exitCode: 0,
+        failed: false,
+        timedOut: false,
+      },
+    ]);
+    expect(out).toContain(`undo: xendoctor fix --undo ${backup}`);
+    expect(out).toMatch(
+      /Now run:\n {2}\$ grub-mkconfig -o \/boot\/grub\/grub.cfg.*\n {2}\$ mount -t xenfs xenfs \/proc\/xen\n/,
+    );
+    expect(out).toContain('Reboot needed for gnttab-max-frames, sched-credit (xendoctor never reboots).');
+    // No temp file is left next to the edited files.
+    expect(readdirSync(path.join(root, 'etc/default')).filter((n) => n.includes('xendoctor'))).toEqual([]);
+  });
+
+  it('is idempotent: a second run changes nothing, makes no backup, and says so', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    expect((await fix(root, ['--apply', '--yes'], fileProbes())).code).toBe(0);
+    const after = snapshot(root);
+    const second = await fix(root, ['--apply', '--yes'], fileProbes());
+    expect(second.code).toBe(0);
+    expect(second.out).toContain('Nothing to change');
+    expect(second.out).toContain('== gnttab-max-frames (already applied)');
+    expect(second.out).toContain('already done: the file has this change');
+    expect(snapshot(root)).toEqual(after);
+    expect(backups(root)).toHaveLength(1);
+  });
+
+  it('keeps the mode and owner of an edited file', async () => {
+    const root = host();
+    chmodSync(path.join(root, 'etc/default/grub'), 0o640);
+    await fix(root, ['--apply', '--yes'], [probeWith('g', [gnttabMaxFrames()])]);
+    expect(statSync(path.join(root, 'etc/default/grub')).mode & 0o7777).toBe(0o640);
+  });
+
+  it('writes a write-file edit with the mode the remedy asks for', async () => {
+    const root = host();
+    const script: Remedy = {
+      id: 'script',
+      title: 'a boot script',
+      commands: [],
+      files: [
+        {
+          path: '/etc/local.d/x.start',
+          change: 'a script',
+          edit: { kind: 'write-file', content: '#!/bin/sh\n', mode: 0o755 },
+        },
+      ],
+      reboot: false,
+    };
+    mkdirSync(path.join(root, 'etc/local.d'));
+    expect((await fix(root, ['--apply', '--yes'], [probeWith('s', [script])])).code).toBe(0);
+    expect(statSync(path.join(root, 'etc/local.d/x.start')).mode & 0o777).toBe(0o755);
+  });
+
+  it('--only applies just the named remedies', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    const before = snapshot(root);
+    const { code, out } = await fix(root, ['--apply', '--yes', '--only', 'autoballoon-off'], allProbes());
+    expect(code).toBe(0);
+    expect(out).not.toContain('gnttab-max-frames');
+    const changed = Object.keys(before).filter((k) => snapshot(root)[k] !== before[k]);
+    expect(changed).toEqual(['etc/xen/xl.conf']);
+    const none = await fix(root, ['--apply', '--yes', '--only', 'no-such-remedy'], allProbes());
+    expect(none).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('--only no-such-remedy: no current finding suggests this remedy'),
+    });
+  });
+
+  it('refuses without a terminal and without --yes (exit 64), and changes nothing', async () => {
+    const root = host();
+    const before = snapshot(root);
+    await expect(fix(root, ['--apply'], fileProbes())).rejects.toThrow(UsageError);
+    await expect(fix(root, ['--apply'], fileProbes())).rejects.toThrow(/not a terminal; add --yes/);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('asks on a terminal: "no" changes nothing (exit 1), "yes" applies', async () => {
+    const root = host();
+    const before = snapshot(root);
+    const questions: string[] = [];
+    const no = await fix(root, ['--apply'], fileProbes().slice(0, 1), {
+      interactive: true,
+      confirm: async (q) => {
+        questions.push(q);
+        return false;
+      },
+    });
+    expect(no.code).toBe(1);
+    expect(no.out).toContain('Nothing was changed.');
+    expect(questions[0]).toMatch(/^Apply gnttab-max-frames \(1 file, 0 commands\) under .*\? \[y\/N\] $/);
+    expect(snapshot(root)).toEqual(before);
+    const yes = await fix(root, ['--apply'], fileProbes().slice(0, 1), {
+      interactive: true,
+      confirm: async () => true,
+    });
+    expect(yes.code).toBe(0);
+    expect(read(root, 'etc/default/grub')).toContain('gnttab_max_frames=256');
+  });
+
+  it('refuses to run inside the daemon', async () => {
+    const root = host();
+    await expect(fix(root, [], fileProbes(), { env: { XENDOCTOR_DAEMON: '1' } })).rejects.toThrow(
+      /inside the xendoctor daemon/,
+    );
+  });
+
+  it('refuses bad flag combinations', async () => {
+    const root = host();
+    await expect(fix(root, ['--apply', '--undo'], [])).rejects.toThrow(/cannot be combined/);
+    await expect(fix(root, ['--yes'], [])).rejects.toThrow(/--yes needs --apply or --undo/);
+    await expect(fix(root, ['extra'], [])).rejects.toThrow(/unexpected argument "extra"/);
+  });
+
+  it('does not run commands with --root but no --path (they would run on this machine)', async () => {
+    const root = host();
+    const { code, out } = await fix(
+      root,
+      ['--apply', '--yes', '--root', root],
+      [probeWith('r', [sendRedirectsOff([])])],
+      {
+        host: undefined,
+      },
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('Not running the commands: --root without --path');
+    expect(existsSync(path.join(root, 'ran.log'))).toBe(false);
+    expect(existsSync(path.join(root, SYSCTL_DROP_IN))).toBe(true);
+  });
+
+  it('reports a failed command (exit 2) and skips the rest of that remedy', async () => {
+    const root = host();
+    const remedy: Remedy = {
+      id: 'cmds',
+      title: 'two commands',
+      commands: ['false', 'sysctl -a'],
+      files: [],
+      reboot: false,
+      actions: [{ argv: ['false'] }, { argv: ['sysctl', '-a'] }],
+    };
+    const { code, out } = await fix(root, ['--apply', '--yes'], [probeWith('c', [remedy])]);
+    expect(code).toBe(2);
+    expect(out).toContain('FAILED $ false: exit 3: no luck');
+    expect(out).toContain('skipped: sysctl -a (an earlier command of cmds failed)');
+    expect(existsSync(path.join(root, 'ran.log'))).toBe(false);
+  });
+});
+
+describe('xendoctor fix: errors leave files untouched', () => {
+  it('a file changed between the plan and the apply: refused, nothing written (exit 2)', async () => {
+    const root = host();
+    const grub = path.join(root, 'etc/default/grub');
+    const { code, out } = await fix(root, ['--apply'], fileProbes(), {
+      interactive: true,
+      confirm: async () => {
+        writeFileSync(grub, `${debianGrub}# edited meanwhile\n`);
+        return true;
+      },
+    });
+    expect(code).toBe(2);
+    expect(out).toContain('/etc/default/grub changed since the plan was made; nothing was changed');
+    expect(read(root, 'etc/default/grub')).toBe(`${debianGrub}# edited meanwhile\n`);
+    expect(read(root, 'etc/xen/xl.conf')).toBe(debianXl);
+    expect(backups(root)).toEqual([]);
+  });
+
+  it('a read-only /etc (EROFS): a clear message, every file as it was, no temp file left', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    const before = snapshot(root);
+    const fs = failingFs((op, file) =>
+      op === 'open' && file.startsWith(path.join(root, 'etc')) ? 'EROFS' : undefined,
+    );
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes(), { fs });
+    expect(code).toBe(2);
+    expect(out).toContain('cannot write /etc/default/grub: the file system is read-only');
+    expect(out).toContain('Nothing was changed; no command was run.');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('permission denied on the second file: the first is rolled back byte for byte', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    const before = snapshot(root);
+    // rename(temp, target): the temp file of xl.conf is next to it.
+    const xl = path.join(root, 'etc/xen/.xl.conf.xendoctor-');
+    const fs = failingFs((op, file) => (op === 'rename' && file.startsWith(xl) ? 'EACCES' : undefined));
+    const { code, out } = await fix(root, ['--apply', '--yes'], allProbes(), { fs });
+    expect(code).toBe(2);
+    expect(out).toContain('cannot replace /etc/xen/xl.conf: permission denied (run xendoctor fix as root)');
+    expect(out).toContain('rolled back /etc/default/grub: every file is as it was; no command was run.');
+    expect(snapshot(root)).toEqual(before);
+    expect(existsSync(path.join(root, 'ran.log'))).toBe(false);
+    const manifest = JSON.parse(read(root, `${BACKUPS_DIR}/${backups(root)[0]}/manifest.json`));
+    expect(manifest.state).toBe('rolled-back');
+  });
+
+  it('a backup copy cannot be written: nothing is changed', async () => {
+    const root = host();
+    const before = snapshot(root);
+    const fs = failingFs((op, file) =>
+      op === 'rename' && file.includes('/files/etc/') ? 'ENOSPC' : undefined,
+    );
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes(), { fs });
+    expect(code).toBe(2);
+    expect(out).toMatch(
+      /could not save the backup \(cannot replace .*: no space left on the device\); nothing was changed/,
+    );
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('backups cannot be written (EROFS on /var): nothing is changed', async () => {
+    const root = host();
+    const before = snapshot(root);
+    const fs = failingFs((op, file) =>
+      op === 'mkdir' && file.includes('/var/lib/xendoctor') ? 'EROFS' : undefined,
+    );
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes(), { fs });
+    expect(code).toBe(2);
+    expect(out).toContain(`cannot create the backup folder ${BACKUPS_DIR}: the file system is read-only`);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a missing file: that remedy is refused with a message, the others are applied', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    rmSync(path.join(root, 'etc/xen/xl.conf'));
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes());
+    expect(code).toBe(2);
+    expect(out).toContain('== autoballoon-off (refused)');
+    expect(out).toContain('REFUSED: /etc/xen/xl.conf: no such file; nothing was changed');
+    expect(existsSync(path.join(root, 'etc/xen/xl.conf'))).toBe(false);
+    expect(read(root, 'etc/default/grub')).toContain('sched=credit');
+  });
+
+  it('a grub file with a line continuation: refused, untouched', async () => {
+    const root = host({
+      'etc/default/grub': 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M \\\n  console=com1"\n',
+    });
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes().slice(0, 2));
+    expect(code).toBe(2);
+    expect(out).toContain(
+      'REFUSED: /etc/default/grub: line 1 ("GRUB_CMDLINE_XEN_DEFAULT=\\"dom0_mem=1024M \\\\") continues on the next line; edit it by hand',
+    );
+    expect(read(root, 'etc/default/grub')).toBe(
+      'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M \\\n  console=com1"\n',
+    );
+  });
+
+  it('a grub file without GRUB_CMDLINE_XEN_DEFAULT gets one', async () => {
+    const grub = debianGrub.replace(/^GRUB_CMDLINE_XEN_DEFAULT=.*\n/m, '');
+    const root = host({ 'etc/default/grub': grub });
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes().slice(0, 1));
+    expect(code).toBe(0);
+    expect(out).toContain('(added a GRUB_CMDLINE_XEN_DEFAULT line (the file had none))');
+    expect(read(root, 'etc/default/grub')).toBe(`${grub}GRUB_CMDLINE_XEN_DEFAULT="gnttab_max_frames=256"\n`);
+  });
+
+  it('a symlink that leads outside /etc is refused; one inside /etc is followed and kept', async () => {
+    const root = host();
+    mkdirSync(path.join(root, 'srv'));
+    writeFileSync(path.join(root, 'srv/xl.conf'), debianXl);
+    rmSync(path.join(root, 'etc/xen/xl.conf'));
+    symlinkSync('../../srv/xl.conf', path.join(root, 'etc/xen/xl.conf'));
+    const outside = await fix(root, ['--apply', '--yes'], [probeWith('m', [autoballoonOff()])]);
+    expect(outside.code).toBe(2);
+    expect(outside.out).toContain(
+      '/etc/xen/xl.conf leads (through a symbolic link) to /srv/xl.conf, outside /etc: refusing',
+    );
+    expect(read(root, 'srv/xl.conf')).toBe(debianXl);
+
+    rmSync(path.join(root, 'etc/xen/xl.conf'));
+    symlinkSync('/etc/passwd', path.join(root, 'etc/xen/xl.conf')); // absolute: outside the root entirely
+    expect((await fix(root, ['--apply', '--yes'], [probeWith('m', [autoballoonOff()])])).out).toMatch(
+      /leads \(through a symbolic link\) to \/etc\/passwd/,
+    );
+
+    rmSync(path.join(root, 'etc/xen/xl.conf'));
+    writeFileSync(path.join(root, 'etc/xen/xl.conf.dist'), debianXl);
+    symlinkSync('xl.conf.dist', path.join(root, 'etc/xen/xl.conf'));
+    const inside = await fix(root, ['--apply', '--yes'], [probeWith('m', [autoballoonOff()])]);
+    expect(inside.code).toBe(0);
+    expect(lstatSync(path.join(root, 'etc/xen/xl.conf')).isSymbolicLink()).toBe(true);
+    expect(read(root, 'etc/xen/xl.conf.dist')).toContain('\nautoballoon="off"\n');
+    await fix(root, ['--undo', '--yes'], []);
+    expect(read(root, 'etc/xen/xl.conf.dist')).toBe(debianXl);
+  });
+
+  it('a GRUB legacy host (menu.lst, no /etc/default/grub) gets instructions only', async () => {
+    const root = host({ 'boot/grub/menu.lst': files('grub-legacy/menu.lst') });
+    rmSync(path.join(root, 'etc/default/grub'));
+    const before = snapshot(root);
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes().slice(0, 1));
+    expect(code).toBe(0);
+    expect(out).toContain('== gnttab-max-frames (by hand only)');
+    expect(out).toContain('/boot/grub/menu.lst is a GRUB legacy menu, which xendoctor does not edit');
+    expect(out).toContain('line 7: kernel\t\t/xen.gz dom0_mem=1024M,max:1024M cpufreq=xen');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('no /etc/default/grub and no legacy menu: refused with what to add by hand', async () => {
+    const root = host();
+    rmSync(path.join(root, 'etc/default/grub'));
+    const { code, out } = await fix(root, [], fileProbes().slice(0, 1));
+    expect(code).toBe(2);
+    expect(out).toContain("add gnttab_max_frames=256 to Xen's command line in your boot loader by hand");
+  });
+
+  it('the Gentoo-style GRUB_CMDLINE_XEN (made up) is edited in place', async () => {
+    const root = host({ 'etc/default/grub': files('gentoo/grub') });
+    await fix(root, ['--apply', '--yes'], fileProbes().slice(0, 2));
+    expect(read(root, 'etc/default/grub')).toBe(
+      files('gentoo/grub').replace(
+        'gnttab_max_frames=64  console=vga',
+        'gnttab_max_frames=256  console=vga sched=credit',
+      ),
+    );
+  });
+});
+
+describe('xendoctor fix --undo', () => {
+  it('restores the last apply byte for byte (and removes created files); a second undo has nothing to do', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    chmodSync(path.join(root, 'etc/xen/xl.conf'), 0o600);
+    const before = snapshot(root);
+    await fix(root, ['--apply', '--yes'], allProbes());
+    expect(snapshot(root)).not.toEqual(before);
+    const undo = await fix(root, ['--undo', '--yes'], []);
+    expect(undo.code).toBe(0);
+    expect(snapshot(root)).toEqual(before);
+    expect(undo.out).toContain(`removed ${SYSCTL_DROP_IN}`);
+    expect(undo.out).toContain(`Commands that ran are not undone`);
+    expect(undo.out).toContain(`$ sysctl -p ${SYSCTL_DROP_IN}`);
+    const again = await fix(root, ['--undo', '--yes'], []);
+    expect(again).toMatchObject({ code: 0, out: expect.stringContaining('Nothing to undo') });
+  });
+
+  it('undoes a named backup, and stacked applies one after the other', async () => {
+    const root = host();
+    const before = snapshot(root);
+    await fix(root, ['--apply', '--yes', '--only', 'gnttab-max-frames'], fileProbes());
+    const middle = snapshot(root);
+    await fix(root, ['--apply', '--yes', '--only', 'sched-credit'], fileProbes());
+    const [first, second] = backups(root);
+    expect((await fix(root, ['--undo', second as string, '--yes'], [])).code).toBe(0);
+    expect(snapshot(root)).toEqual(middle);
+    expect((await fix(root, ['--undo', '--yes'], [])).out).toContain(`restored from ${first}`);
+    expect(snapshot(root)).toEqual(before);
+    expect((await fix(root, ['--undo', second as string, '--yes'], [])).out).toContain('was already undone');
+  });
+
+  it('refuses when a file changed since the apply, and touches nothing', async () => {
+    const root = host();
+    await fix(root, ['--apply', '--yes'], fileProbes());
+    writeFileSync(path.join(root, 'etc/xen/xl.conf'), 'mine\n');
+    const grub = read(root, 'etc/default/grub');
+    const { code, out } = await fix(root, ['--undo', '--yes'], []);
+    expect(code).toBe(2);
+    expect(out).toMatch(
+      /\/etc\/xen\/xl.conf changed since xendoctor wrote it: not undoing anything \(the old copy is .*files\/etc\/xen\/xl.conf\)/,
+    );
+    expect(read(root, 'etc/default/grub')).toBe(grub);
+  });
+
+  it('asks first on a terminal, refuses without one, and rejects a bad backup name', async () => {
+    const root = host();
+    await fix(root, ['--apply', '--yes'], fileProbes().slice(0, 1));
+    await expect(fix(root, ['--undo'], [])).rejects.toThrow(/refusing to undo without confirmation/);
+    const no = await fix(root, ['--undo'], [], { interactive: true, confirm: async () => false });
+    expect(no).toMatchObject({ code: 1, out: expect.stringContaining('restore /etc/default/grub') });
+    expect(read(root, 'etc/default/grub')).toContain('gnttab_max_frames=256');
+    expect((await fix(root, ['--undo', '../../etc', '--yes'], [])).out).toContain(
+      'no backup named "../../etc"',
+    );
+  });
+});
+
+describe('fix properties (on copies of the real grub and xl.conf)', () => {
+  const remedies = [
+    gnttabMaxFrames(256),
+    gnttabMaxFrames(128),
+    schedCredit(),
+    autoballoonOff(),
+    mountXenfs(),
+    sendRedirectsOff(['xenbr0']),
+  ];
+  const subset = fc
+    .subarray(remedies, { minLength: 1 })
+    .chain((rs) => fc.shuffledSubarray(rs, { minLength: rs.length }));
+
+  it('applying twice equals applying once, and undo restores every byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(subset, async (chosen) => {
+        const root = host({ 'etc/fstab': fstab });
+        const before = snapshot(root);
+        const probes = chosen.map((r, i) => probeWith(`c${i}`, [r]));
+        expect((await fix(root, ['--apply', '--yes'], probes)).code).toBe(0);
+        const once = snapshot(root);
+        expect((await fix(root, ['--apply', '--yes'], probes)).code).toBe(0);
+        expect(snapshot(root)).toEqual(once);
+        // Commands-only second runs make a manifest but never a second file backup to undo.
+        expect((await fix(root, ['--undo', '--yes'], [])).code).toBe(0);
+        expect(snapshot(root)).toEqual(before);
+        rmSync(root, { recursive: true, force: true });
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
