@@ -31,10 +31,10 @@ export async function runProbe(ctx: Context, probe: Probe): Promise<CheckResult>
 async function unmetRequirement(ctx: Context, probe: Probe): Promise<Outcome | undefined> {
   if (!probe.requires) return undefined;
   const xen = await ctx.xen();
-  if (!xen.underXen) return skip('not running under Xen (see xen-hypervisor)', [xen.evidence]);
+  if (!xen.underXen) return skip('not running under Xen: see xen-hypervisor', [xen.evidence]);
   if (probe.requires === 'dom0') {
     const dom0 = await ctx.dom0();
-    if (!dom0.isDom0) return skip('not in dom0 (see xen-dom0)', [dom0.evidence]);
+    if (!dom0.isDom0) return skip('not in dom0: see xen-dom0', [dom0.evidence]);
   }
   return undefined;
 }

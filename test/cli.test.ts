@@ -54,7 +54,7 @@ describe('xendoctor CLI', () => {
     [['--bogus'], /unknown flag --bogus/],
     [['--check'], /--check needs a value/],
     [['--check', 'nope'], /unknown check "nope"/],
-    [['--format', 'xml'], /--format must be text or json/],
+    [['--format', 'xml'], /--format must be text, json/],
     [['--timeout', '-1'], /--timeout must be a positive number/],
     [['--root', '/does/not/exist'], /--root \/does\/not\/exist does not exist/],
     [['frobnicate'], /unknown command "frobnicate"/],
