@@ -98,7 +98,7 @@ export async function waitFor<T>(
   );
 }
 
-/** Starts `xendoctor serve` on 127.0.0.1 (a free port) against a fixture host; resolves once it listens. */
+/** Starts `xendoctor serve` on 127.0.0.1 (a free port) against a fixture host; resolves after a first cycle. */
 export async function startServe(host: string, extra: string[] = []): Promise<Started & { base: string }> {
   const started = startProcess(process.execPath, [
     CLI,
@@ -120,5 +120,15 @@ export async function startServe(host: string, extra: string[] = []): Promise<St
     await stopProcess(started);
     throw caught;
   });
-  return { ...started, base: `http://127.0.0.1:${address}` };
+  const base = `http://127.0.0.1:${address}`;
+  // Listening comes before the first cycle ends; /report.json answers 200 once it has.
+  await waitFor(
+    async () => ((await fetch(`${base}/report.json`)).ok ? true : undefined),
+    15_000,
+    'a first cycle',
+  ).catch(async (caught) => {
+    await stopProcess(started);
+    throw caught;
+  });
+  return { ...started, base };
 }

@@ -1,0 +1,83 @@
+// A real Prometheus server (Debian's package) scrapes `xendoctor serve` on a fixture host for a few seconds;
+// the series are then read back through Prometheus's HTTP API. Everything on 127.0.0.1, both stopped by PID.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureBuilt,
+  freePort,
+  GiveUp,
+  missingTools,
+  type Started,
+  shouldRun,
+  startProcess,
+  startServe,
+  stopProcess,
+  waitFor,
+} from './system-helpers.js';
+
+const missing = missingTools(['prometheus']);
+
+interface Vector {
+  status: string;
+  data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+}
+
+describe.runIf(shouldRun(missing))('a real Prometheus scrapes xendoctor serve (system)', () => {
+  let serve: Started & { base: string };
+  let prometheus: Started | undefined;
+  let dir: string;
+  let api: string;
+
+  beforeAll(async () => {
+    expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
+    ensureBuilt();
+    dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-prometheus-'));
+    serve = await startServe('dom0-domu-credit2', ['--interval', '1']);
+    const target = serve.base.replace('http://', '');
+    writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: xendoctor\n    static_configs:\n      - targets: ['${target}']\n`,
+    );
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    prometheus = startProcess('prometheus', [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (prometheus) await stopProcess(prometheus, 10_000);
+    if (serve) await stopProcess(serve);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  const query = async (expr: string) => {
+    if (prometheus?.child.exitCode !== null) throw new GiveUp(`prometheus exited: ${prometheus?.output()}`);
+    const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await response.json()) as Vector;
+    return body.data.result;
+  };
+  const sampleOf = (expr: string) =>
+    waitFor(async () => (await query(expr))[0]?.value[1], 30_000, `Prometheus to have ${expr}`);
+
+  it('reports the target up and the known gnttab value of domid 1 ("tiny": 2 of 64 frames)', async () => {
+    expect(await sampleOf('up{job="xendoctor"}')).toBe('1');
+    expect(await sampleOf('xendoctor_gnttab_frames{domid="1",domain="tiny"}')).toBe('2');
+    expect(await sampleOf('xendoctor_gnttab_max_frames{domid="1",domain="tiny"}')).toBe('64');
+    expect(await sampleOf('xendoctor_check_status{check="xen-hypervisor"}')).toBe('0');
+    expect(await sampleOf('xendoctor_build_info')).toBe('1');
+    // Prometheus negotiated OpenMetrics: a counter family reads back under its _total name.
+    expect(await sampleOf('count(process_cpu_seconds_total)')).toBe('1');
+    const health = await waitFor(
+      async () => (await query('scrape_samples_scraped{job="xendoctor"}'))[0]?.value[1],
+      10_000,
+      'scrape_samples_scraped',
+    );
+    expect(Number(health)).toBeGreaterThan(20);
+  }, 60_000);
+});
