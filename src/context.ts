@@ -133,6 +133,12 @@ export function commandProblem(
 ): Outcome | undefined {
   const name = result.command.split(' ')[0] ?? result.command;
   if (result.notFound) return skip(`${name} not found`, [`${name}: not found on PATH`]);
+  if (result.blockedBy) {
+    const holder = result.blockedBy;
+    return error(`previous ${holder.name} still running`, [
+      `${holder.command}: pid ${holder.pid} still alive after SIGKILL since ${new Date(holder.since).toISOString()}; \`${result.command}\` not started`,
+    ]);
+  }
   if (result.stuck) {
     return error(`\`${result.command}\` hung and could not be killed`, [
       `${result.command}: still running after SIGKILL`,

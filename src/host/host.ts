@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import type { MetricSample } from '../check.js';
 
 /** What one command did; the vocabulary follows execa's result object. */
 export interface CommandResult {
@@ -22,7 +23,24 @@ export interface CommandResult {
   stuck: boolean;
   /** Set when the process could not be started at all (EACCES, ENOEXEC...). */
   spawnError?: string;
+  /**
+   * Not started: an earlier instance of the same executable is stuck (alive after SIGKILL), and another
+   * would only pile up behind whatever holds it (xenstored gone, a wedged driver). Probes report it as
+   * error "previous xl still running".
+   */
+  blockedBy?: StuckCommand;
   durationMs: number;
+}
+
+/** A command given up on: still alive after SIGTERM, SIGKILL and a grace. */
+export interface StuckCommand {
+  /** The executable name (argv[0], e.g. "xl"): no new instance of it starts while this one lives. */
+  name: string;
+  /** argv joined by spaces. */
+  command: string;
+  pid: number;
+  /** When it was given up on, ms since the epoch. */
+  since: number;
 }
 
 export interface RunOptions {
@@ -49,6 +67,11 @@ export interface Host {
   run(argv: readonly [string, ...string[]], opts?: RunOptions): Promise<CommandResult>;
   /** Absolute path of a command on the path, or undefined. */
   which(command: string): Promise<string | undefined>;
+  /**
+   * Commands left running after SIGKILL that are still alive, oldest first (optional so that decorators
+   * such as the capture's recording host stay valid; createHost always has it).
+   */
+  stuckCommands?(): StuckCommand[];
 }
 
 export interface HostOptions {
@@ -64,6 +87,17 @@ export interface HostOptions {
   maxConcurrent?: number;
   /** Output beyond this many bytes per stream kills the command (garbage must not eat dom0's memory). */
   maxOutputBytes?: number;
+  /**
+   * Where stuck commands are remembered. Default: one registry for the whole process, because the daemon
+   * makes a fresh host per cycle and a stuck `xl` is a fact about the machine, not about one run.
+   */
+  stuckRegistry?: StuckRegistry;
+  /**
+   * Sends a signal to a process (a negative pid: its whole group); default process.kill. Only tests replace
+   * it: a process that SIGKILL cannot end (an `xl` in uninterruptible sleep, state D) cannot be made without
+   * root and a misbehaving driver, so a test drops SIGKILL here to play one with a real, live process.
+   */
+  sendSignal?: (pid: number, signal: NodeJS.Signals) => void;
 }
 
 /** A file under the root could not be read; `code` is the errno name (ENOENT, EACCES, EISDIR...). */
@@ -88,6 +122,9 @@ export function createHost(options: HostOptions = {}): Host {
   const killGraceMs = options.killGraceMs ?? 1000;
   const maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
   const slots = new Semaphore(options.maxConcurrent ?? 4);
+  const stuck = options.stuckRegistry ?? sharedStuckRegistry;
+  const sendSignal =
+    options.sendSignal ?? ((pid: number, signal: NodeJS.Signals) => process.kill(pid, signal));
   const whichCache = new Map<string, Promise<string | undefined>>();
 
   // Host paths are absolute ("/proc/xen/capabilities"); they are joined to the root and must stay inside it.
@@ -161,20 +198,30 @@ export function createHost(options: HostOptions = {}): Host {
       }
     },
     which,
+    stuckCommands: () => stuck.list(),
     async run(argv, opts = {}) {
       const command = argv.join(' ');
       const executable = await which(argv[0]);
       if (!executable) {
         return notFoundResult(command);
       }
+      const name = argv[0];
+      const before = stuck.blocking(name);
+      if (before) return blockedResult(command, before);
       await slots.acquire();
       try {
+        // Checked again: an instance may have got stuck while this one waited for a slot.
+        const holder = stuck.blocking(name);
+        if (holder) return blockedResult(command, holder);
         return await spawnBounded(executable, argv, {
           command,
           timeoutMs: opts.timeoutMs ?? timeoutMs,
           killGraceMs,
           maxOutputBytes,
           pathEnv: searchPath.join(':'),
+          sendSignal,
+          onStuck: (pid) => stuck.add({ name, command, pid, since: Date.now() }),
+          onExit: (pid) => stuck.release(pid),
         });
       } finally {
         slots.release();
@@ -183,12 +230,75 @@ export function createHost(options: HostOptions = {}): Host {
   };
 }
 
+/**
+ * The commands hosts gave up on, by pid. A stuck process leaves when its 'exit' event fires (Node still
+ * reaps a child it stopped listening to), or when `alive` says its pid is gone, polled on every lookup.
+ */
+export class StuckRegistry {
+  private readonly entries = new Map<number, StuckCommand>();
+
+  /** `alive` is injectable for tests; the default asks the kernel (signal 0). */
+  constructor(private readonly alive: (pid: number) => boolean = isAlive) {}
+
+  add(entry: StuckCommand): void {
+    this.entries.set(entry.pid, { ...entry });
+  }
+
+  release(pid: number): void {
+    this.entries.delete(pid);
+  }
+
+  /** The stuck processes still alive, oldest first. */
+  list(): StuckCommand[] {
+    for (const pid of this.entries.keys()) if (!this.alive(pid)) this.entries.delete(pid);
+    return [...this.entries.values()].sort((a, b) => a.since - b.since).map((entry) => ({ ...entry }));
+  }
+
+  /** The live stuck instance of an executable, if any: a new one must not start. */
+  blocking(name: string): StuckCommand | undefined {
+    return this.list().find((entry) => entry.name === name);
+  }
+}
+
+/** The registry every host uses unless given its own. */
+export const sharedStuckRegistry = new StuckRegistry();
+
+/**
+ * The daemon's source for xendoctor_stuck_commands: how many commands were left running after SIGKILL and
+ * are still alive (one gauge, always present, so an alert can test `> 0`).
+ */
+export function stuckCommandSamples(registry: StuckRegistry = sharedStuckRegistry): MetricSample[] {
+  return [
+    {
+      name: 'stuck_commands',
+      help: 'Commands still alive after timeout, SIGTERM and SIGKILL (e.g. xl blocked in the kernel); no new instance of the same command starts meanwhile',
+      labels: {},
+      value: registry.list().length,
+    },
+  ];
+}
+
+// Signal 0 tests for existence: ESRCH means gone; EPERM means alive but not ours (still counts).
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
 interface SpawnSettings {
   command: string;
   timeoutMs: number;
   killGraceMs: number;
   maxOutputBytes: number;
   pathEnv: string;
+  sendSignal: (pid: number, signal: NodeJS.Signals) => void;
+  /** Called with the pid when the child is given up on (alive after SIGKILL and a grace). */
+  onStuck: (pid: number) => void;
+  /** Called with the pid when the child exits, also long after it was given up on. */
+  onExit: (pid: number) => void;
 }
 
 // Spawns without a shell and always settles: on timeout SIGTERM, then SIGKILL after a grace, then gives up
@@ -209,10 +319,15 @@ function spawnBounded(
       detached: true,
     });
     const signalGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
       try {
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
+        settings.sendSignal(-child.pid, signal);
       } catch {
-        child.kill(signal); // the group is gone already, or never formed
+        try {
+          settings.sendSignal(child.pid, signal); // the group is gone already, or never formed
+        } catch {
+          // the process is gone too
+        }
       }
     };
     const abandon = () => {
@@ -268,14 +383,18 @@ function spawnBounded(
     const terminate = () => {
       timedOut = true;
       signalGroup('SIGTERM');
+      // A stopped process (SIGSTOP, a debugger) would hold SIGTERM pending until continued (as systemd does).
+      signalGroup('SIGCONT');
       timers.push(
         setTimeout(() => {
           signalGroup('SIGKILL');
           timers.push(
             setTimeout(() => {
               if (exited) return;
-              // Unkillable (uninterruptible sleep): stop listening so the agent is not held hostage.
+              // Unkillable (uninterruptible sleep): stop listening so the agent is not held hostage, but
+              // remember it, so that no second instance piles up behind whatever holds this one.
               abandon();
+              if (child.pid !== undefined) settings.onStuck(child.pid);
               finish({ stuck: true });
             }, settings.killGraceMs),
           );
@@ -287,6 +406,7 @@ function spawnBounded(
     child.on('error', (error) => finish({ spawnError: error.message }));
     child.on('exit', (code, signal) => {
       exited = true;
+      if (child.pid !== undefined) settings.onExit(child.pid);
       // Normally 'close' follows at once; if a leftover grandchild holds the pipes, do not wait for it.
       timers.push(
         setTimeout(() => {
@@ -297,6 +417,22 @@ function spawnBounded(
     });
     child.on('close', (code, signal) => finish({ exitCode: code, signal }));
   });
+}
+
+function blockedResult(command: string, holder: StuckCommand): CommandResult {
+  return {
+    command,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: `previous ${holder.name} still running (pid ${holder.pid}, stuck since ${new Date(holder.since).toISOString()})`,
+    failed: true,
+    timedOut: false,
+    notFound: false,
+    stuck: false,
+    blockedBy: { ...holder },
+    durationMs: 0,
+  };
 }
 
 function notFoundResult(command: string): CommandResult {
