@@ -484,7 +484,7 @@ describe('xendoctor fix --undo', () => {
     const [first, second] = backups(root);
     expect((await fix(root, ['--undo', second as string, '--yes'], [])).code).toBe(0);
     expect(snapshot(root)).toEqual(middle);
-    expect((await fix(root, ['--undo', '--yes'], [])).out).toContain(`restored from ${first}`);
+    expect((await fix(root, ['--undo', '--yes'], [])).out).toContain(`put back as they were before ${first}`);
     expect(snapshot(root)).toEqual(before);
     expect((await fix(root, ['--undo', second as string, '--yes'], [])).out).toContain('was already undone');
   });

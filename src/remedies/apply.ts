@@ -143,7 +143,15 @@ export async function resolveTarget(fs: FixFs, root: string, file: string): Prom
     try {
       fsPath = path.join(await fs.realpath(path.dirname(joined)), path.basename(joined));
     } catch (dirError) {
-      throw fsProblem(path.posix.dirname(file), 'find the directory', dirError);
+      const dir = path.posix.dirname(file);
+      if (errnoOf(dirError) === 'ENOENT') {
+        throw new FixError(
+          file,
+          `${dir} does not exist (does this host use it?): ${file} not written; nothing was changed`,
+          'ENOENT',
+        );
+      }
+      throw fsProblem(dir, 'find the directory', dirError);
     }
   }
   const realPath = hostPathOf(realRoot, fsPath);

@@ -130,7 +130,8 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
         }
       }
       const result = await undoBackup(name, { fs: deps.fs, say, now: deps.now, root: host.root });
-      if (result.restored > 0) say(`Undone: ${result.restored} file(s) restored from ${result.backup}.`);
+      if (result.restored > 0)
+        say(`Undone: ${plural(result.restored, 'file')} put back as they were before ${result.backup}.`);
       return result.failed ? FIX_EXIT.failed : FIX_EXIT.ok;
     }
 
@@ -162,7 +163,7 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
     say('Applying:');
     const runActions = host.root === '/' || hostOptions.path !== undefined || deps.host !== undefined;
     const result = await applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say });
-    if (result.backup && result.written > 0 && !result.failed) {
+    if (result.backup && result.written > 0) {
       say(
         `Backup of the old files: ${BACKUPS_DIR}/${result.backup} (undo: xendoctor fix --undo ${result.backup})`,
       );
