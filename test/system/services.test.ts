@@ -1,0 +1,136 @@
+// The service files checked by their own tools: systemd-analyze verify, shellcheck, and a real openrc-run
+// start/status/stop of openrc/xendoctor against a fixture host.
+//
+// openrc-run on a machine OpenRC did not boot: it runs inside `unshare --mount` with a private tmpfs on
+// /run/openrc (plus the state folders and the softlevel marker OpenRC's boot would create), so nothing
+// of the host's /run is touched and the state vanishes with the namespace. Debian's start-stop-daemon is
+// dpkg's, which lacks --stdout (output_log), so the test selects OpenRC's supervise-daemon from conf.d,
+// as the conf.d documents.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ensureBuilt, freePort, HOSTS, missingTools, ROOT, shouldRun } from './system-helpers.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-services-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const systemdMissing = missingTools(['systemd-analyze']);
+describe.runIf(shouldRun(systemdMissing))('systemd unit (system)', () => {
+  it('passes systemd-analyze verify without a warning', () => {
+    expect(systemdMissing, 'tools missing (apt-get install systemd)').toEqual([]);
+    // verify checks that ExecStart exists: point it at a stand-in, the rest of the unit unchanged.
+    const bin = path.join(dir, 'xendoctor');
+    writeFileSync(bin, '#!/bin/sh\nexit 0\n');
+    chmodSync(bin, 0o755);
+    const unit = readFileSync(path.join(ROOT, 'systemd/xendoctor.service'), 'utf8');
+    expect(unit).toContain('ExecStart=/usr/bin/xendoctor serve');
+    expect(unit).toMatch(/^After=.*xen\.service xenstored\.service xenconsoled\.service proc-xen\.mount$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    const copy = path.join(dir, 'xendoctor.service');
+    writeFileSync(copy, unit.replace('/usr/bin/xendoctor', bin));
+    const result = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr + result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+const shellcheckMissing = missingTools(['shellcheck']);
+describe.runIf(shouldRun(shellcheckMissing))('OpenRC script lint (system)', () => {
+  it('passes shellcheck (script and conf.d)', () => {
+    expect(shellcheckMissing, 'tools missing (apt-get install shellcheck)').toEqual([]);
+    for (const args of [['openrc/xendoctor'], ['-s', 'sh', 'openrc/xendoctor.confd']]) {
+      const result = spawnSync('shellcheck', args, { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    }
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+const openrcMissing = [
+  ...missingTools(['openrc-run', 'unshare', 'supervise-daemon']),
+  ...(isRoot ? [] : ['root']),
+];
+describe.runIf(shouldRun(openrcMissing))('openrc-run start/status/stop (system)', () => {
+  beforeAll(() => ensureBuilt(), 60_000);
+
+  it('starts xendoctor, reports it started and healthy, and stops it', async () => {
+    expect(openrcMissing, 'missing (apt-get install openrc; needs root for unshare)').toEqual([]);
+    const name = `xendoctor-test-${process.pid}`;
+    const port = await freePort();
+    mkdirSync(path.join(dir, 'init.d'));
+    mkdirSync(path.join(dir, 'conf.d'));
+    const script = path.join(dir, 'init.d', name);
+    copyFileSync(path.join(ROOT, 'openrc/xendoctor'), script);
+    chmodSync(script, 0o755);
+    const bin = path.join(dir, 'xendoctor-bin');
+    writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
+    chmodSync(bin, 0o755);
+    const log = path.join(dir, 'xendoctor.log');
+    // openrc-run reads ../conf.d/<service name> next to the script, as /etc/conf.d for /etc/init.d.
+    writeFileSync(
+      path.join(dir, 'conf.d', name),
+      [
+        `XENDOCTOR_COMMAND="${bin}"`,
+        `XENDOCTOR_LISTEN_ADDRESS="127.0.0.1:${port}"`,
+        `XENDOCTOR_OPTS="--replay ${path.join(HOSTS, 'dom0-domu-credit2')} --interval 1"`,
+        `XENDOCTOR_LOG="${log}"`,
+        `XENDOCTOR_PIDFILE="${path.join(dir, 'xendoctor.pid')}"`,
+        'supervisor="supervise-daemon"',
+        '',
+      ].join('\n'),
+    );
+    const healthz = `${process.execPath} -e "fetch('http://127.0.0.1:${port}/healthz').then(r => console.log('healthz=' + r.status), () => console.log('healthz=down'))"`;
+    const states =
+      'daemons deptree exclusive failed hotplugged inactive options scheduled started starting stopping tmp wasinactive';
+    const steps = `
+      mount -t tmpfs tmpfs /run/openrc || exit 90
+      for d in ${states}; do mkdir -p /run/openrc/$d; done
+      touch /run/openrc/softlevel
+      ${script} --nodeps start; echo "start=$?"
+      for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.5; ${healthz} | grep -q healthz=200 && break; done
+      ${healthz}
+      echo "pid=$(pgrep -f -- 'serve --web[.]listen-address=127[.]0[.]0[.]1:${port} ' | head -n 1)"
+      ${script} --nodeps status; echo "status=$?"
+      ${script} --nodeps stop; echo "stop=$?"
+      ${script} --nodeps status; echo "stopped-status=$?"
+      ${healthz}
+    `;
+    const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', steps], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const out = result.stdout + result.stderr;
+    // Whatever happened, nothing of ours stays running: kill the daemon by the PID the script saw.
+    const pid = Number(/^pid=(\d+)$/m.exec(out)?.[1]);
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone: the expected case
+      }
+    }
+    expect(out).toMatch(/^start=0$/m);
+    expect(out).toMatch(/^healthz=200$/m);
+    expect(out).toMatch(/status: started/);
+    expect(out).toMatch(/^status=0$/m);
+    expect(out).toMatch(/^stop=0$/m);
+    expect(out).toMatch(/status: stopped/);
+    expect(out).toMatch(/^stopped-status=3$/m);
+    expect(out).toMatch(/^healthz=down$/m);
+    const lines = readFileSync(log, 'utf8');
+    expect(lines).toMatch(/"msg":"xendoctor serve started"/);
+    expect(lines).toMatch(/"signal":"SIGTERM","msg":"stopping"/);
+    expect(lines).toMatch(/"msg":"xendoctor serve stopped"/);
+  }, 70_000);
+});
