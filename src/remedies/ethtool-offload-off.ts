@@ -82,6 +82,7 @@ export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
       edit: {
         kind: 'write-file',
         content: `#!/bin/sh\n# Written by xendoctor (remedy ethtool-offload-off).\n${script.join('\n')}\n`,
+        mode: 0o755, // OpenRC's local service runs only executable *.start scripts
       },
     });
     commands.push(`chmod +x ${LOCAL_D_SCRIPT}`, 'rc-update add local default');
