@@ -183,6 +183,7 @@ describe('ethtool-offload-off', () => {
         '#!/bin/sh\n# Written by xendoctor (remedy ethtool-offload-off).\n' +
         '/usr/sbin/ethtool --offload br0 gso off tso off gro off\n' +
         `/usr/sbin/ethtool --offload eth1 ${ALL_OFF}\n`,
+      mode: 0o755,
     });
     expect(remedy.commands).toEqual([
       'ethtool --offload br0 gso off gro off',
