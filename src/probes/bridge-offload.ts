@@ -157,7 +157,7 @@ export const bridgeOffload: Probe = {
       findings,
       okSummary: `gso/tso/sg/gro off on ${checked} bridge interface${checked === 1 ? '' : 's'}${fixedText}`,
       summary:
-        `offloads on at ${targets.map((t) => t.device).join(', ')}, which matters for domU traffic ` +
+        `offloads on at ${listShort(targets.map((t) => t.device))}, which matters for domU traffic ` +
         `through the bridge${fixedText}`,
       evidence,
       remedies:
@@ -175,3 +175,9 @@ export const bridgeOffload: Probe = {
     });
   },
 };
+
+/** "a, b, c" for a few names; "a, b, c, d, e and 123 more" for a host with hundreds of vifs. */
+function listShort(names: readonly string[], most = 5): string {
+  if (names.length <= most + 1) return names.join(', ');
+  return `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
+}
