@@ -1,0 +1,20 @@
+#!/bin/bash
+# CI step for the real-Xen test (.ci/run calls it after `npm test`): xendoctor on a real Xen 4.17 dom0
+# under QEMU. It never skips quietly: without root, QEMU or a Debian mirror it fails with the reason.
+# A hard time limit keeps the whole CI job inside its budget (build ~2.5 min, three boots ~5 min).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source test/xen/lib.sh
+
+fail() { echo "test/xen/ci.sh: FAILED: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "the real-Xen test needs root (debootstrap, chroot, QEMU); run CI as root"
+for tool in qemu-system-x86_64 debootstrap mkfs.ext4 socat cpio busybox; do
+    command -v "$tool" >/dev/null || fail "$tool missing: .ci/apt-packages.txt must list the test/xen packages"
+done
+[ -e "$IMAGE" ] || discover_mirror >/dev/null \
+    || fail "no Debian $SUITE mirror in /etc/apt/sources* and no cached image at $IMAGE"
+[ -e dist/cli.js ] || npm run build --silent
+
+echo "== real Xen: test/xen/run.sh (cache $CACHE)"
+timeout --foreground -k 30 "${XENDOCTOR_XEN_TIME_LIMIT:-2400}" test/xen/run.sh \
+    || fail "real-Xen scenarios failed or timed out (results: ${XENDOCTOR_XEN_OUT:-$CACHE/out}/results.txt)"
