@@ -316,3 +316,29 @@ describe('schedule and state', () => {
     });
   });
 });
+
+describe('textfile output (report --format prometheus --output FILE)', () => {
+  it('writes one run of metrics atomically, leaving no temp file, and replaces an older file', async () => {
+    const { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { renderOnce, writeAtomically } = await import('../src/exporter/textfile.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-textfile-'));
+    try {
+      const file = path.join(dir, 'xendoctor.prom');
+      writeFileSync(file, 'old\n');
+      const { results } = await runReport(fixtureHost('dom0-domu-credit2'), probes, defaultSettings);
+      await writeAtomically(file, await renderOnce(results, 1_700_000_000_000));
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('xendoctor_check_status{check="xen-hypervisor"} 0');
+      expect(text).toContain('xendoctor_probe_last_run_timestamp_seconds{probe="xen-hypervisor"} 1700000000');
+      expect(text).not.toContain('process_');
+      expect(text).not.toContain('xendoctor_command_timeouts_total');
+      expect(readdirSync(dir)).toEqual(['xendoctor.prom']);
+      await expect(writeAtomically(path.join(dir, 'missing', 'x.prom'), 'x')).rejects.toThrow();
+      expect(readdirSync(dir)).toEqual(['xendoctor.prom']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,7 +5,7 @@ import type { Logger as CronLogger } from 'node-cron';
 import type { Probe } from '../check.js';
 import type { DaemonConfig } from '../config.js';
 import { createHost } from '../host/host.js';
-import { groupProbes, Schedule } from './schedule.js';
+import { type Group, groupProbes, Schedule } from './schedule.js';
 import { close, createServer, listen } from './server.js';
 import { DaemonState, type Log } from './state.js';
 
@@ -13,6 +13,7 @@ export interface Daemon {
   address: AddressInfo;
   state: DaemonState;
   schedule: Schedule;
+  groups: readonly Group[];
   stop(): Promise<void>;
 }
 
@@ -73,6 +74,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     address,
     state,
     schedule,
+    groups,
     stop() {
       stopping ??= (async () => {
         await schedule.stop();
