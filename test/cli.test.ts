@@ -33,7 +33,10 @@ describe('xendoctor CLI', () => {
   it('lists every check id', () => {
     const { code, stdout } = xendoctor(['--list-checks']);
     expect(code).toBe(0);
-    const ids = stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    const ids = stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/\s+/)[0]);
     expect(ids).toEqual([
       'cpu-virtualization',
       'xen-hypervisor',
@@ -72,7 +75,13 @@ describe('xendoctor CLI', () => {
   });
 
   it('exits 2 with JSON on a kernel booted without Xen, and the exit code matches the document', () => {
-    const { code, stdout } = xendoctor(['--replay', path.join(HOSTS, 'no-xen'), '--json', '--check', 'xen-hypervisor']);
+    const { code, stdout } = xendoctor([
+      '--replay',
+      path.join(HOSTS, 'no-xen'),
+      '--json',
+      '--check',
+      'xen-hypervisor',
+    ]);
     const doc = JSON.parse(stdout);
     expect(code).toBe(2);
     expect(doc.exitCode).toBe(2);

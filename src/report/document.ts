@@ -2,7 +2,7 @@
 import type { CheckResult, Status } from '../check.js';
 import type { HostInfo } from './host-info.js';
 
-export interface ReportCheck extends Omit<CheckResult, 'metrics'> {}
+export type ReportCheck = Omit<CheckResult, 'metrics'>;
 
 export interface ReportDocument {
   xendoctor: string;
