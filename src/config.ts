@@ -44,6 +44,21 @@ export interface DaemonConfig {
   checks: Record<string, CheckConfig>;
   settings: Settings;
   host: HostOptions;
+  /** The HTTP endpoint's security and limits (defaults when undefined). */
+  web?: WebSettings;
+}
+
+/** Requests per second per client address (burst twice that); generous: Prometheus scrapes every 15 s. */
+export const DEFAULT_RATE_LIMIT = 10;
+export const DEFAULT_MAX_CONNECTIONS = 128;
+
+export interface WebSettings {
+  /** --web.config.file: TLS, basic auth and headers in the exporter-toolkit format (as node_exporter). */
+  configFile: string | undefined;
+  /** Requests per second per client address; 0 = no limit. */
+  ratePerSecond: number;
+  /** Open connections in all. */
+  maxConnections: number;
 }
 
 /** Flags of `xendoctor serve` that carry settings (hostFlags come from host/options.ts). */
@@ -53,6 +68,9 @@ export const configFlags = {
   'web.telemetry-path': { value: true },
   interval: { value: true },
   'log-level': { value: true },
+  'web.config.file': { value: true },
+  'web.rate-limit': { value: true },
+  'web.max-connections': { value: true },
   'disable-check': { value: true, repeat: true },
   'enable-check': { value: true, repeat: true },
 } as const;
@@ -67,6 +85,9 @@ const FILE_KEYS = [
   'commandTimeout',
   'thresholds',
   'checks',
+  'webConfigFile',
+  'rateLimit',
+  'maxConnections',
 ] as const;
 
 /**
@@ -169,7 +190,17 @@ export function loadConfig(
       checks[id] = { ...(checks[id] ?? { enabled }), enabled };
     }
   }
-  return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host };
+  const webFilePick = pick('web.config.file', 'XENDOCTOR_WEB_CONFIG_FILE', 'webConfigFile');
+  const ratePick = pick('web.rate-limit', 'XENDOCTOR_RATE_LIMIT', 'rateLimit');
+  const connectionsPick = pick('web.max-connections', 'XENDOCTOR_MAX_CONNECTIONS', 'maxConnections');
+  const web: WebSettings = {
+    configFile: webFilePick ? path.resolve(parseString(webFilePick.where, webFilePick.value)) : undefined,
+    ratePerSecond: ratePick ? parseCount(ratePick.where, ratePick.value, 0) : DEFAULT_RATE_LIMIT,
+    maxConnections: connectionsPick
+      ? parseCount(connectionsPick.where, connectionsPick.value, 1)
+      : DEFAULT_MAX_CONNECTIONS,
+  };
+  return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host, web };
 }
 
 /** "[host]:port", ":port" or "host:port"; an IPv6 host goes in brackets; port 0 picks a free port. */
@@ -237,6 +268,15 @@ function parseSeconds(where: string, value: unknown): number {
     throw new ConfigError(`${where} must be a positive number of seconds, got ${JSON.stringify(value)}`);
   }
   return seconds;
+}
+
+/** A whole number >= `min` (flags and variables give text, the file a number). */
+function parseCount(where: string, value: unknown, min: number): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
+    throw new ConfigError(`${where} must be a whole number >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return number;
 }
 
 function parseString(where: string, value: unknown): string {

@@ -31,7 +31,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, log } = options;
   const groups = groupProbes(options.probes, config.intervalSeconds, config.checks);
   const state = new DaemonState(options.probes, groups, log);
-  const server = createServer({ state, telemetryPath: config.telemetryPath, log });
+  const server = await createServer({
+    state,
+    telemetryPath: config.telemetryPath,
+    log,
+    ...(config.web ? { web: config.web } : {}),
+  });
   const address = await listen(server, config.listen.host, config.listen.port);
   const cronLog = log.child({ component: 'node-cron' });
   const cronLogger: CronLogger = {

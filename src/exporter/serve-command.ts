@@ -5,7 +5,9 @@ import {
   ConfigError,
   configFlags,
   DEFAULT_CONFIG_FILE,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PORT,
+  DEFAULT_RATE_LIMIT,
   EXIT_CONFIG,
   loadConfig,
 } from '../config.js';
@@ -22,6 +24,11 @@ Options (flag, environment variable, config file key):
   --config FILE                 XENDOCTOR_CONFIG          JSON config, default ${DEFAULT_CONFIG_FILE}
   --web.listen-address ADDR     XENDOCTOR_LISTEN_ADDRESS  listenAddress   default ":${DEFAULT_PORT}"
   --web.telemetry-path PATH     XENDOCTOR_TELEMETRY_PATH  telemetryPath   default "/metrics"
+  --web.config.file FILE        XENDOCTOR_WEB_CONFIG_FILE webConfigFile   TLS, basic auth, headers: the
+                                exporter-toolkit YAML node_exporter takes; re-read when it changes
+  --web.rate-limit N            XENDOCTOR_RATE_LIMIT      rateLimit       requests/s per client address,
+                                burst 2N, 0 = off; default ${DEFAULT_RATE_LIMIT}
+  --web.max-connections N       XENDOCTOR_MAX_CONNECTIONS maxConnections  default ${DEFAULT_MAX_CONNECTIONS}
   --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
   --log-level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        default info
   --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, default 10
@@ -70,6 +77,11 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   try {
     daemon = await startDaemon({ config, probes, log });
   } catch (caught) {
+    // A --web.config.file that does not load (read when the server is made).
+    if (caught instanceof ConfigError) {
+      process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
+      return EXIT_CONFIG;
+    }
     const error = caught as NodeJS.ErrnoException;
     log.error({ err: error.message, code: error.code }, 'cannot listen');
     process.stderr.write(`xendoctor: cannot listen on ${describe(config.listen)}: ${error.message}\n`);
