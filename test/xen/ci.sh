@@ -13,7 +13,6 @@ for tool in qemu-system-x86_64 debootstrap mkfs.ext4 socat cpio busybox; do
 done
 [ -e "$IMAGE" ] || discover_mirror >/dev/null \
     || fail "no Debian $SUITE mirror in /etc/apt/sources* and no cached image at $IMAGE"
-[ -e dist/cli.js ] || npm run build --silent
 
 echo "== real Xen: test/xen/run.sh (cache $CACHE)"
 timeout --foreground -k 30 "${XENDOCTOR_XEN_TIME_LIMIT:-2400}" test/xen/run.sh \
