@@ -4,6 +4,7 @@ import { error, type Outcome, skip } from './check.js';
 import type { CommandResult, Host } from './host/host.js';
 import { ParseError } from './parsers/parse-error.js';
 import { parseXlInfo, type XlInfo } from './parsers/xl-info.js';
+import { parseXlList, type XlDomain } from './parsers/xl-list.js';
 
 export interface Settings {
   /** grant-tables: warn when a domain uses at least this share of its max frames. */
@@ -79,9 +80,14 @@ export class Context {
     }
   }
 
-  /** `xl info`, parsed; shared by cpu-virtualization, scheduler and dom0-memory. */
+  /** `xl info`, parsed once; shared by cpu-virtualization, scheduler and dom0-memory. */
   xlInfo(): Promise<Parsed<XlInfo>> {
-    return this.parsed(['xl', 'info'], parseXlInfo);
+    return this.fact('xl info', () => this.parsed(['xl', 'info'], parseXlInfo));
+  }
+
+  /** `xl list`, parsed once; shared by grant-tables and domains. */
+  xlList(): Promise<Parsed<XlDomain[]>> {
+    return this.fact('xl list', () => this.parsed(['xl', 'list'], parseXlList));
   }
 
   /** /sys/hypervisor/type says "xen" only when this kernel runs under Xen (the directory exists anyway). */

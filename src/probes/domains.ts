@@ -5,7 +5,7 @@
 // `xendoctor_domains{state="paused"}` with an alert `for:` that long is what measures the duration.
 import { type Finding, fromFindings, type MetricSample, type Probe, type Remedy } from '../check.js';
 import { lines } from '../parsers/parse-error.js';
-import { parseXlList, type XlDomain } from '../parsers/xl-list.js';
+import type { XlDomain } from '../parsers/xl-list.js';
 import { recoverCrashedDomain } from '../remedies/recover-crashed-domain.js';
 import { releaseDyingDomain } from '../remedies/release-dying-domain.js';
 import { unpauseDomain } from '../remedies/unpause-domain.js';
@@ -51,7 +51,7 @@ export const domains: Probe = {
   title: 'domain states',
   requires: 'dom0',
   async run(ctx) {
-    const parsed = await ctx.parsed(['xl', 'list'], parseXlList);
+    const parsed = await ctx.xlList();
     if (!parsed.ok) {
       const outcome = parsed.outcome;
       if (outcome.status === 'error' && /timed out|hung/.test(outcome.summary)) {

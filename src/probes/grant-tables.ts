@@ -8,7 +8,7 @@ import type { CommandResult } from '../host/host.js';
 import { grepLines } from '../parsers/dmesg.js';
 import { ParseError } from '../parsers/parse-error.js';
 import { type GnttabSize, parseGnttabQuerySize } from '../parsers/xen-diag.js';
-import { parseXlList, stateFlags, type XlDomain } from '../parsers/xl-list.js';
+import { stateFlags, type XlDomain } from '../parsers/xl-list.js';
 import { gnttabMaxFrames } from '../remedies/gnttab-max-frames.js';
 
 const LIMIT_LOGGED = 'max_grant_frames reached';
@@ -23,7 +23,7 @@ export const grantTables: Probe = {
   title: 'grant table usage per domain',
   requires: 'dom0',
   async run(ctx) {
-    const list = await ctx.parsed(['xl', 'list'], parseXlList);
+    const list = await ctx.xlList();
     if (!list.ok) return list.outcome;
     const domains = list.value;
     if (domains.length === 0) return error('`xl list` listed no domain (not even Domain-0)');
