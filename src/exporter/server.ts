@@ -98,7 +98,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
       }
     });
   }
-  applyConnectionLimits(server, limits);
+  applyConnectionLimits(server, limits, Boolean(initialTls));
   log.info(
     {
       tls: Boolean(initialTls),
