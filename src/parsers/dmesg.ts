@@ -11,7 +11,9 @@ export interface BootLine {
 
 // 6.x kernels print "Booting kernel on Xen", older ones "Booting paravirtualized kernel on Xen"; a
 // Xen-capable kernel started without the hypervisor prints "... on bare hardware" (or KVM, Hyper-V...).
-const BOOTING = /Booting (?:paravirtualized )?kernel on (.+?)\s*$/;
+// Only the fixed phrase is matched: a tail like `(.+?)\s*$` backtracks quadratically on a long line of
+// blanks, so the platform is the rest of the line, trimmed.
+const BOOTING = /Booting (?:paravirtualized )?kernel on /;
 
 /**
  * Finds the boot platform line in kernel log text (`dmesg`), or undefined when the ring buffer no longer
@@ -20,8 +22,9 @@ const BOOTING = /Booting (?:paravirtualized )?kernel on (.+?)\s*$/;
 export function findBootLine(text: string): BootLine | undefined {
   for (const line of lines(text)) {
     const match = BOOTING.exec(line);
-    if (!match?.[1]) continue;
-    const where = match[1];
+    if (!match) continue;
+    const where = line.slice(match.index + match[0].length).trimEnd();
+    if (!where) continue;
     const platform: BootPlatform =
       where === 'Xen' ? 'xen' : where === 'bare hardware' ? 'bare-hardware' : 'other';
     return { platform, line: line.trim() };

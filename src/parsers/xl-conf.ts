@@ -48,9 +48,15 @@ export function parseXlConf(text: string): XlConf {
       value = unquote(rest.slice(1, close), quote);
       rest = rest.slice(close + 1);
     } else if (rest.startsWith('[')) {
-      // A list: read on until the line that closes it.
+      // A list: read on until the line that closes it (testing each new line only: searching the whole
+      // growing list again on every line would be quadratic on an unclosed list).
       let list = rest;
-      while (!list.includes(']') && index + 1 < all.length) list += `\n${all[++index]}`;
+      let closed = rest.includes(']');
+      while (!closed && index + 1 < all.length) {
+        const next = all[++index] as string;
+        list += `\n${next}`;
+        closed = next.includes(']');
+      }
       const close = list.indexOf(']');
       if (close === -1) throw ParseError.of('/etc/xen/xl.conf', `a closing ] for line ${lineNo}`, raw);
       value = list.slice(0, close + 1);

@@ -103,16 +103,17 @@ export function classifyXenMessage(message: string): Pick<XenLogLine, 'level' | 
  */
 export function parseXlDmesg(text: string): XlDmesg {
   const raws = lines(text).filter((line) => line.trim() !== '');
+  // The first line may be cut (the ring wrapped mid-line); a capture without any prefix is not xl dmesg.
+  // Tested before classifying, so that megabytes of something else are turned away at once.
+  if (raws.length > 0 && !raws.some((raw) => PREFIX.test(raw))) {
+    throw ParseError.of('xl dmesg', 'lines starting with "(XEN) "', text);
+  }
   const parsed = raws.map((raw): XenLogLine => {
     const prefix = PREFIX.exec(raw);
     const rest = prefix ? raw.slice(prefix[0].length) : raw;
     const message = rest.replace(TIMESTAMP, '').trim();
     return { source: prefix?.[1] ?? '', message, raw: raw.trimEnd(), ...classifyXenMessage(message) };
   });
-  // The first line may be cut (the ring wrapped mid-line); a capture without any prefix is not xl dmesg.
-  if (parsed.length > 0 && !parsed.some((line) => line.source !== '')) {
-    throw ParseError.of('xl dmesg', 'lines starting with "(XEN) "', text);
-  }
   return {
     lines: parsed,
     fromBoot: parsed.some((line) => line.source === 'XEN' && line.message.startsWith('Xen version ')),

@@ -1,0 +1,190 @@
+// Every parser in src/parsers/, with the verbatim real outputs it is fed on the lab's fixture hosts. The
+// property tests (garbage.test.ts, huge.test.ts) run each entry on random, cut, re-encoded and huge input.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parseCpuinfo } from '../../src/parsers/cpuinfo.js';
+import { findBootLine, grepLines } from '../../src/parsers/dmesg.js';
+import { offloadState, parseEthtoolFeatures } from '../../src/parsers/ethtool-features.js';
+import {
+  configuredXenCommandLine,
+  configuredXenOptions,
+  parseGrubDefault,
+} from '../../src/parsers/grub-default.js';
+import { isEnabled, parseKernelConfig } from '../../src/parsers/kernel-config.js';
+import { parseProcMounts } from '../../src/parsers/proc-mounts.js';
+import { findXenDaemons, pidsFromProcListing } from '../../src/parsers/processes.js';
+import { parseUnitFiles } from '../../src/parsers/systemctl.js';
+import { atLeast, compareXenVersions, parseXenVersion } from '../../src/parsers/version.js';
+import { parseCommandLine } from '../../src/parsers/xen-cmdline.js';
+import { parseGnttabQuerySize } from '../../src/parsers/xen-diag.js';
+import { parseXlConf } from '../../src/parsers/xl-conf.js';
+import { groupXenLog, parseXlDmesg } from '../../src/parsers/xl-dmesg.js';
+import { parseXlInfo } from '../../src/parsers/xl-info.js';
+import { parseXlListJson } from '../../src/parsers/xl-list-json.js';
+import { parseXlList } from '../../src/parsers/xl-list.js';
+import { HOSTS } from '../helpers.js';
+
+/** The fixture hosts built from the lab's real captures (each has a CAPTURED.md). */
+export const REAL_HOSTS = readdirSync(HOSTS).filter((name) =>
+  existsSync(path.join(HOSTS, name, 'CAPTURED.md')),
+);
+
+/** Every real capture of one file (a path under the host, e.g. "commands/replies/xl info.stdout"). */
+function real(file: string): string[] {
+  return REAL_HOSTS.map((host) => path.join(HOSTS, host, file))
+    .filter((full) => existsSync(full))
+    .map((full) => readFileSync(full, 'utf8'))
+    .filter((text, i, all) => all.indexOf(text) === i);
+}
+
+const reply = (argv: string) => real(`commands/replies/${argv}.stdout`);
+
+export interface ParserCase {
+  /** "module: function", as the test titles show it. */
+  name: string;
+  /** Calls the parser (and what callers do with its result, when that is pure too). */
+  parse: (text: string) => unknown;
+  /** Verbatim real input from the fixture hosts; at least one. */
+  samples: string[];
+  /** True when CRLF line ends must give the same data as LF (the parser splits lines with lines()). */
+  crlfSame?: boolean;
+  /** Size of the "huge" inputs when 10 MB cannot occur (with why); default 10 MB. */
+  hugeBytes?: number;
+}
+
+const xlInfoField = (key: string) =>
+  reply('xl info')
+    .map((text) => new RegExp(`^${key}\\s*: (.*)$`, 'm').exec(text)?.[1])
+    .filter((value): value is string => value !== undefined);
+
+const procNames = REAL_HOSTS.map((host) => path.join(HOSTS, host, 'proc'))
+  .filter((dir) => existsSync(dir))
+  .map((dir) => readdirSync(dir).join('\n'));
+
+// The pure helpers that take lists, not text: fed the lines of the input as the list.
+const asNames = (text: string) => text.split('\n');
+const asProcesses = (text: string) =>
+  text.split('\n').map((line, i) => {
+    const [pid, ...comm] = line.split(' ');
+    return { pid: Number(pid) || i, comm: comm.join(' ') };
+  });
+
+export const PARSERS: ParserCase[] = [
+  {
+    name: 'cpuinfo: parseCpuinfo',
+    parse: parseCpuinfo,
+    samples: real('proc/cpuinfo'),
+    crlfSame: true,
+  },
+  {
+    name: 'dmesg: findBootLine, grepLines',
+    parse: (text) => [findBootLine(text)?.platform, grepLines(text, 'Xen').length],
+    samples: reply('dmesg'),
+    crlfSame: true,
+  },
+  {
+    name: 'ethtool-features: parseEthtoolFeatures, offloadState',
+    parse: (text) => {
+      const parsed = parseEthtoolFeatures(text);
+      return [parsed, ['generic-segmentation-offload', 'scatter-gather'].map((f) => offloadState(parsed, f))];
+    },
+    samples: [...reply('ethtool -k xenbr0'), ...reply('ethtool -k vif1.0'), ...reply('ethtool -k dummy0')],
+    crlfSame: true,
+  },
+  {
+    name: 'grub-default: parseGrubDefault, configuredXenCommandLine, configuredXenOptions',
+    parse: (text) => [configuredXenCommandLine(parseGrubDefault(text)), configuredXenOptions(text)],
+    samples: real('etc/default/grub'),
+  },
+  {
+    name: 'kernel-config: parseKernelConfig, isEnabled',
+    parse: (text) => isEnabled(parseKernelConfig(text), 'XEN_DOM0'),
+    samples: [
+      ...real('boot/config-6.1.0-56-amd64'),
+      gunzipSync(readFileSync(path.join(HOSTS, 'plain-linux/proc/config.gz'))).toString('utf8'),
+    ],
+    crlfSame: true,
+  },
+  {
+    name: 'proc-mounts: parseProcMounts',
+    parse: (text) => parseProcMounts(text).map(({ line: _line, ...mount }) => mount),
+    samples: real('proc/mounts'),
+    crlfSame: true,
+  },
+  {
+    name: 'processes: pidsFromProcListing, findXenDaemons',
+    parse: (text) => [pidsFromProcListing(asNames(text)), findXenDaemons(asProcesses(text))],
+    samples: procNames,
+    // A /proc listing is not output anyone can pad: 1 MB is ~300,000 pids, far above any real dom0
+    // (10 MB would be 3 million processes).
+    hugeBytes: 1024 * 1024,
+  },
+  {
+    name: 'systemctl: parseUnitFiles',
+    parse: parseUnitFiles,
+    samples: reply('systemctl list-unit-files --no-pager xen*'),
+    crlfSame: true,
+  },
+  {
+    name: 'version: parseXenVersion, compareXenVersions, atLeast',
+    parse: (text) => [parseXenVersion(text), compareXenVersions(text, '4.17.0'), atLeast(text, '4.10')],
+    samples: xlInfoField('xen_version'),
+  },
+  {
+    name: 'xen-cmdline: parseCommandLine',
+    parse: (text) => [...parseCommandLine(text)],
+    samples: [...xlInfoField('xen_commandline'), ...real('proc/cmdline')],
+    crlfSame: true,
+  },
+  {
+    name: 'xen-diag: parseGnttabQuerySize',
+    parse: parseGnttabQuerySize,
+    samples: [...reply('xen-diag gnttab_query_size 0'), ...reply('xen-diag gnttab_query_size 1')].filter(
+      (text) => text.trim() !== '',
+    ),
+    crlfSame: true,
+  },
+  {
+    name: 'xl-conf: parseXlConf',
+    parse: parseXlConf,
+    samples: real('etc/xen/xl.conf'),
+    crlfSame: true,
+  },
+  {
+    name: 'xl-dmesg: parseXlDmesg, groupXenLog',
+    parse: (text) => {
+      const parsed = parseXlDmesg(text);
+      return [parsed, groupXenLog(parsed.lines).length];
+    },
+    samples: reply('xl dmesg').filter((text) => text.trim() !== ''),
+    crlfSame: true,
+  },
+  {
+    name: 'xl-info: parseXlInfo',
+    parse: parseXlInfo,
+    samples: reply('xl info').filter((text) => text.trim() !== ''),
+    crlfSame: true,
+  },
+  {
+    name: 'xl-list-json: parseXlListJson',
+    parse: parseXlListJson,
+    samples: reply('xl list -l').filter((text) => text.trim() !== ''),
+    crlfSame: true,
+  },
+  {
+    name: 'xl-list: parseXlList',
+    parse: parseXlList,
+    samples: reply('xl list').filter((text) => text.trim() !== ''),
+    crlfSame: true,
+  },
+];
+
+/** The modules in src/parsers/ (without parse-error.ts), to prove the table misses none. */
+export function parserModules(): string[] {
+  const dir = path.join(HOSTS, '../../../src/parsers');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.ts') && file !== 'parse-error.ts')
+    .map((file) => file.replace(/\.ts$/, ''))
+    .sort();
+}
