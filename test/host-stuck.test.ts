@@ -1,12 +1,13 @@
 // Hung and unkillable commands: timeout, SIGTERM, SIGKILL, then "stuck" (left behind, counted, and no new
 // instance of the same executable until it exits). Every test here ends in well under 5 s.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Context, commandProblem } from '../src/context.js';
 import { createHost, type HostOptions, StuckRegistry, stuckCommandSamples } from '../src/host/host.js';
 
+let base: string;
 let bin: string;
 let runs: string;
 const script = (name: string, body: string) => {
@@ -55,9 +56,9 @@ const waitFor = async (condition: () => boolean, ms = 2000) => {
 };
 
 beforeAll(() => {
-  const root = mkdtempSync(path.join(tmpdir(), 'xd-stuck-'));
-  bin = path.join(root, 'bin');
-  runs = path.join(root, 'runs');
+  base = mkdtempSync(path.join(tmpdir(), 'xd-stuck-'));
+  bin = path.join(base, 'bin');
+  runs = path.join(base, 'runs');
   mkdirSync(bin);
   mkdirSync(runs);
   script('sleeper', 'sleep 30');
@@ -68,6 +69,8 @@ beforeAll(() => {
   script('other', 'echo fine');
   script('shared-hang', 'sleep 30');
 });
+
+afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe('a hung command is ended, never left stuck, when signals work', () => {
   it('ends a sleeping command with SIGTERM and lets the next one start', async () => {

@@ -1,6 +1,6 @@
 // Every probe on a host whose every file and command reply is junk (test/fixtures/hosts/made-up-garbage):
 // none throws, none says `ok` on the strength of junk, and one that parsed junk says `error` with an excerpt.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +63,6 @@ describe('every probe on a host of junk', () => {
         expect(results.filter((r) => r.status === 'ok').map((r) => r.id)).toEqual([]);
       }
     }
+    rmSync(root, { recursive: true, force: true });
   });
 });
