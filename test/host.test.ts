@@ -93,6 +93,14 @@ describe('commands on the path', () => {
     expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', stuck: false });
     expect(Date.now() - started).toBeLessThan(5000);
   });
+  it('keeps reading after the command exits while output still arrives (a child holds the pipe)', async () => {
+    // The shell exits at once; its background child writes for another ~0.5 s. A fixed grace after exit
+    // would drop the late lines (seen on a starved dom0 where xl's output arrived after the grace).
+    const host = createHost({ root, path: ['/usr/bin', '/bin'], killGraceMs: 250 });
+    const result = await host.run(['sh', '-c', '(for i in 1 2 3 4 5; do echo $i; sleep 0.1; done) & exit 0']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('1\n2\n3\n4\n5\n');
+  });
   it('stops reading a flood of output at the limit', async () => {
     const host = createHost({ root, path: [bin], maxOutputBytes: 100_000 });
     const result = await host.run(['flood']);

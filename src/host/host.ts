@@ -365,7 +365,9 @@ function spawnBounded(
       resolvePromise(result);
     };
 
+    let lastOutput = started;
     const collect = (sink: Buffer[]) => (chunk: Buffer) => {
+      lastOutput = performance.now();
       outBytes += chunk.length;
       if (outBytes > settings.maxOutputBytes) {
         if (!overflow) {
@@ -407,13 +409,30 @@ function spawnBounded(
     child.on('exit', (code, signal) => {
       exited = true;
       if (child.pid !== undefined) settings.onExit(child.pid);
-      // Normally 'close' follows at once; if a leftover grandchild holds the pipes, do not wait for it.
-      timers.push(
-        setTimeout(() => {
-          abandon();
-          finish({ exitCode: code, signal });
-        }, settings.killGraceMs),
-      );
+      // Normally 'close' follows at once. If a leftover grandchild holds the pipes, stop waiting after a
+      // grace, but only once the pipes have been quiet for that long: after a stalled event loop (a starved
+      // dom0) the timer fires before pending output is read, so look again after the poll phase
+      // (setImmediate) and wait on while output still arrives, up to the command's own timeout.
+      const exitedAt = performance.now();
+      const waitForPipes = (): void => {
+        timers.push(
+          setTimeout(
+            () =>
+              setImmediate(() => {
+                if (settled) return;
+                const now = performance.now();
+                if (now - lastOutput < settings.killGraceMs && now - exitedAt < settings.timeoutMs) {
+                  waitForPipes();
+                  return;
+                }
+                abandon();
+                finish({ exitCode: code, signal });
+              }),
+            settings.killGraceMs,
+          ),
+        );
+      };
+      waitForPipes();
     });
     child.on('close', (code, signal) => finish({ exitCode: code, signal }));
   });
