@@ -25,7 +25,10 @@ export async function readHostInfo(ctx: Context): Promise<HostInfo> {
     read('/sys/hypervisor/version/minor'),
     read('/sys/hypervisor/version/extra'),
   ]);
-  const xenVersion = xen.underXen && major && minor ? `${major}.${minor}${extra ?? ''}` : null;
+  // The version files hold "4", "17" and ".7"; anything else is not a version worth printing.
+  const plausible =
+    major && minor && /^\d+$/.test(major) && /^\d+$/.test(minor) && /^[\w.+~-]*$/.test(extra ?? '');
+  const xenVersion = xen.underXen && plausible ? `${major}.${minor}${extra ?? ''}` : null;
   const role = !xen.underXen ? 'none' : dom0.isDom0 ? 'dom0' : 'domU';
   return { hostname, kernel, xenVersion, role, init, root: ctx.host.root };
 }

@@ -7,6 +7,15 @@ const WIDTH = 52;
 const words: Record<Status, string> = { ok: 'OK', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
 const colours: Record<Status, string> = { ok: '32', warn: '33', fail: '31', skip: '2', error: '35' };
 
+// Text from the host (a hostname, a file's content, a command's stderr) must not reach the terminal as
+// escape sequences: control characters become U+FFFD, and a line of evidence never starts a new line.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+export function safe(text: string, max = 1000): string {
+  const clean = text.replace(/\r?\n/g, ' ⏎ ').replace(CONTROL, '\uFFFD');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 export function renderText(doc: ReportDocument, options: { colour: boolean }): string {
   const paint = (status: Status, text: string) =>
     options.colour ? `\x1b[${colours[status]}m${text}\x1b[0m` : text;
@@ -15,7 +24,7 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
   for (const check of doc.checks) {
     const label = `Checking ${check.title} `;
     const dots = '.'.repeat(Math.max(3, WIDTH - label.length));
-    const detail = check.status === 'ok' ? '' : ` (${check.summary})`;
+    const detail = check.status === 'ok' ? '' : ` (${safe(check.summary)})`;
     out.push(`${label}${dots} ${paint(check.status, words[check.status])}${detail}`);
   }
 
@@ -23,13 +32,13 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
     (c) => c.status === 'warn' || c.status === 'fail' || c.status === 'error',
   );
   for (const check of troubled) {
-    out.push('', `${paint(check.status, words[check.status])} ${check.id}: ${check.summary}`);
+    out.push('', `${paint(check.status, words[check.status])} ${check.id}: ${safe(check.summary)}`);
     for (const finding of check.findings) {
-      if (finding.message !== check.summary) out.push(`  - ${finding.message}`);
+      if (finding.message !== check.summary) out.push(`  - ${safe(finding.message)}`);
     }
     if (check.evidence.length > 0) {
       out.push('  Evidence:');
-      for (const line of check.evidence) out.push(`    ${line}`);
+      for (const line of check.evidence) out.push(`    ${safe(line)}`);
     }
     for (const remedy of check.remedies) out.push(...renderRemedy(remedy));
   }
@@ -45,9 +54,11 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
 function header(doc: ReportDocument): string {
   const h = doc.host;
   const parts = [
-    h.hostname ?? 'unknown host',
-    h.kernel ? `Linux ${h.kernel}` : undefined,
-    h.role === 'none' ? 'not under Xen' : `Xen ${h.xenVersion ?? '(version unknown)'}`,
+    h.hostname ? safe(h.hostname, 100) : 'unknown host',
+    h.kernel ? `Linux ${safe(h.kernel, 100)}` : undefined,
+    h.role === 'none'
+      ? 'not under Xen'
+      : `Xen ${h.xenVersion ? safe(h.xenVersion, 40) : '(version unknown)'}`,
     h.role === 'none' ? undefined : h.role,
     h.init === 'unknown' ? undefined : h.init,
     h.root === '/' ? undefined : `root ${h.root}`,
@@ -57,8 +68,8 @@ function header(doc: ReportDocument): string {
 
 function renderRemedy(remedy: Remedy): string[] {
   const out = [`  Remedy (${remedy.id}): ${remedy.title}${remedy.reboot ? ' [reboot needed]' : ''}`];
-  for (const file of remedy.files) out.push(`    edit ${file.path}: ${file.change}`);
-  for (const command of remedy.commands) out.push(`    $ ${command}`);
-  if (remedy.note) out.push(`    ${remedy.note}`);
+  for (const file of remedy.files) out.push(`    edit ${safe(file.path)}: ${safe(file.change)}`);
+  for (const command of remedy.commands) out.push(`    $ ${safe(command)}`);
+  if (remedy.note) out.push(`    ${safe(remedy.note)}`);
   return out;
 }
