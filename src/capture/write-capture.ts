@@ -106,9 +106,11 @@ export async function planCapture(
     const key = replyKey(argv.map(red));
     replies.set(`${key}.stdout`, Buffer.from(red(result.stdout), 'utf8'));
     if (result.stderr) replies.set(`${key}.stderr`, Buffer.from(red(result.stderr), 'utf8'));
-    if (result.timedOut || result.stuck) {
+    if (result.timedOut || result.stuck || result.blockedBy) {
+      // A command not even started because an earlier one was stuck is, for the checks, one that hangs.
       replies.set(`${key}.sleep`, Buffer.from(`${HANG_SECONDS}\n`));
-      notes.push(`\`${argv.join(' ')}\`: timed out on the host; replayed as a command that hangs`);
+      const why = result.blockedBy ? 'was not started (a previous one was stuck)' : 'timed out';
+      notes.push(`\`${argv.join(' ')}\`: ${why} on the host; replayed as a command that hangs`);
     } else if (result.spawnError) {
       replies.set(`${key}.stderr`, Buffer.from(`${red(result.spawnError)}\n`));
       replies.set(`${key}.rc`, Buffer.from('126\n'));
