@@ -81,7 +81,7 @@ export function processMetrics(format: ContentType): string {
   ].join(bodySeparator(format));
 }
 
-// prom-client separates families with a blank line in the text format and not in OpenMetrics.
+// Families are separated by a blank line in the text format and not in OpenMetrics (as metrics.ts writes).
 function bodySeparator(format: ContentType): string {
   return format === 'openmetrics' ? '' : '\n';
 }
