@@ -1,7 +1,6 @@
 // The daemon without the command line: schedule + state + HTTP server, started and stopped as one.
 // serve-command.ts wires it to flags and signals; tests and bench/ start it directly.
 import type { AddressInfo } from 'node:net';
-import type { Logger as CronLogger } from 'node-cron';
 import type { Probe } from '../check.js';
 import type { DaemonConfig } from '../config.js';
 import { createHost } from '../host/host.js';
@@ -21,8 +20,6 @@ export interface DaemonOptions {
   config: DaemonConfig;
   probes: readonly Probe[];
   log: Log;
-  /** Overrides the cron expression per interval (tests, the benchmark). */
-  cronExpression?: (intervalSeconds: number) => string;
   /** Do not start the clock (the benchmark drives cycles itself). */
   manual?: boolean;
 }
@@ -38,13 +35,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ...(config.web ? { web: config.web } : {}),
   });
   const address = await listen(server, config.listen.host, config.listen.port);
-  const cronLog = log.child({ component: 'node-cron' });
-  const cronLogger: CronLogger = {
-    info: (message) => cronLog.debug({}, message),
-    warn: (message) => cronLog.warn({}, message),
-    error: (message, err) => cronLog.error({ err: String(err ?? message) }, String(message)),
-    debug: (message) => cronLog.debug({}, String(message)),
-  };
   const schedule = new Schedule({
     groups,
     settings: config.settings,
@@ -61,8 +51,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (what === 'overlap') log.warn({ probes }, 'previous cycle still running; this one is skipped');
       else log.error({ probes, err: String(error) }, 'cycle failed');
     },
-    cronLogger,
-    ...(options.cronExpression ? { cronExpression: options.cronExpression } : {}),
   });
   if (!options.manual) schedule.start();
   log.info(
