@@ -1,208 +1,329 @@
 #!/usr/bin/env node
-// Daemon benchmark (not a unit test): node bench/scrape.mjs [--scrapes N] [--cycles N] [--host NAME]
-// after `npm run build`. Everything on 127.0.0.1, against a replayed fixture host.
-//  1. scrape latency p50/p99 of `xendoctor serve` (a child process), N sequential keep-alive scrapes,
-//     text format and OpenMetrics;
-//  2. the per-scrape cost of prom-client's collectDefaultMetrics against the cached text + hand-read
-//     process metrics the daemon serves;
-//  3. RSS and CPU per cycle after N back-to-back schedule cycles (60 = an hour at the default interval),
-//     in a fresh child process so nothing else is in its heap.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// Scrape benchmark (not a unit test): `node bench/scrape.mjs [--scrapes 2000] [--wrk-seconds 10]` after
+// `npm run build`. Everything on 127.0.0.1.
+//  1. `xendoctor serve` (with the service files' NODE_OPTIONS) on the synthetic 64-domain, 128-port host,
+//     after its first cycle (a scrape only copies the cached text), against Debian's
+//     prometheus-node-exporter with its default collectors on another loopback port, started here and
+//     stopped by PID: N sequential keep-alive scrapes, alternating between the two in blocks of 50,
+//     then wrk for a bounded time (1 connection, then 4), one server after the other.
+//  2. Render cost per scrape in-process: the cached text vs prom-client's collectDefaultMetrics.
+// Needs `wrk` and `prometheus-node-exporter` (apt-get install wrk prometheus-node-exporter); a missing one
+// is reported and its part skipped.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { machine, pct, raisePriority, ratio, table } from './lib.mjs';
+import { makeSyntheticHost } from './synthetic-host.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli.js');
+const SERVICE_NODE_OPTIONS = '--max-semi-space-size=1'; // as systemd/xendoctor.service sets it
 const { values } = parseArgs({
   options: {
     scrapes: { type: 'string', default: '2000' },
-    cycles: { type: 'string', default: '60,600' },
-    host: { type: 'string', default: 'dom0-domu-credit2' },
-    'cycles-child': { type: 'string' },
+    'wrk-seconds': { type: 'string', default: '10' },
   },
 });
-const hostDir = path.join(ROOT, 'test/fixtures/hosts', values.host);
+const scrapes = Number(values.scrapes);
+const wrkSeconds = Math.min(30, Number(values['wrk-seconds']));
 
-if (values['cycles-child']) await cyclesChild(Number(values['cycles-child']));
-else await main();
+const reniced = raisePriority();
+console.log(`# xendoctor scrape benchmark\n\n${machine()}`);
+if (reniced) console.log('(benchmark and the servers it starts run at nice -10)');
 
-async function main() {
-  console.log(`node ${process.version}, host ${values.host}`);
-  await scrapeLatency(Number(values.scrapes));
-  await defaultMetricsCost(Number(values.scrapes));
-  for (const n of values.cycles.split(',').map(Number)) {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', fileURLToPath(import.meta.url), '--host', values.host, '--cycles-child', String(n)],
-      {
-        stdio: 'inherit',
-      },
-    );
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+const work = mkdtempSync(path.join(tmpdir(), 'xd-scrape-'));
+const servers = [];
+try {
+  const host = path.join(work, 'host-64');
+  makeSyntheticHost(host, { domains: 64, ports: 128 });
+  const xendoctor = await startXendoctor(host);
+  servers.push(xendoctor);
+  const exporter = await startNodeExporter();
+  if (exporter) servers.push(exporter);
+  await sequential(servers);
+  await underWrk(servers);
+  await renderCost(host);
+} finally {
+  for (const server of servers) await server.stop();
+  rmSync(work, { recursive: true, force: true });
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function get(agent, port, pathname, accept) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const request = http.get(
-      { host: '127.0.0.1', port, path: pathname, agent, headers: accept ? { accept } : {} },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(Number(process.hrtime.bigint() - started) / 1e6));
-      },
-    );
-    request.on('error', reject);
-  });
-}
-
-async function scrapeLatency(count) {
+async function startXendoctor(host) {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--replay', hostDir, '--web.listen-address', '127.0.0.1:0', '--log-level', 'info'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    [
+      CLI,
+      'serve',
+      '--replay',
+      host,
+      '--interval',
+      '1h',
+      '--web.listen-address',
+      '127.0.0.1:0',
+      '--web.rate-limit',
+      '0', // the limiter is for misbehaving clients; this measures serving
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS } },
   );
   let out = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  try {
-    const deadline = Date.now() + 15_000;
-    let port;
-    while (!port && Date.now() < deadline) {
-      port = /"address":"127\.0\.0\.1:(\d+)"/.exec(out)?.[1];
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (!port) throw new Error(`serve did not start: ${out}`);
-    while (!/first status/.test(out)) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    for (const [label, accept] of [
-      ['text', undefined],
-      ['openmetrics', 'application/openmetrics-text; version=1.0.0'],
-    ]) {
-      for (let i = 0; i < 100; i++) await get(agent, port, '/metrics', accept); // warm-up
-      const cpuBefore = readCpu(child.pid);
-      const times = [];
-      for (let i = 0; i < count; i++) times.push(await get(agent, port, '/metrics', accept));
-      const cpuMs = (readCpu(child.pid) - cpuBefore) * 10; // clock ticks of 10 ms
-      times.sort((a, b) => a - b);
-      console.log(
-        `scrape /metrics (${label}), ${count} sequential: p50 ${percentile(times, 50).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms, max ${times.at(-1).toFixed(3)} ms; daemon CPU ${(cpuMs / count).toFixed(3)} ms/scrape`,
-      );
-    }
-    agent.destroy();
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const deadline = Date.now() + 30_000;
+  let port;
+  while (!(port && /first status/.test(out))) {
+    if (Date.now() > deadline) throw new Error(`serve did not start: ${out}`);
+    port ??= /"address":"127\.0\.0\.1:(\d+)"/.exec(out)?.[1];
+    await sleep(50);
   }
+  await sleep(1000); // the whole first cycle, not only its first probe
+  return {
+    name: 'xendoctor serve',
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}/metrics`,
+    port: Number(port),
+    stop: () => stop(child),
+  };
 }
 
-// utime + stime of a process, in clock ticks, from /proc/<pid>/stat.
-function readCpu(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+async function startNodeExporter() {
+  const binary = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((file) => {
+    try {
+      execFileSync(file, ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!binary) {
+    console.log('\nprometheus-node-exporter not installed: the comparison is skipped.');
+    return undefined;
+  }
+  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const port = await freePort();
+  // Its default collectors, as Debian ships it; only the address is set.
+  const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await get(new http.Agent(), port);
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return {
+    name: `node_exporter (${version.replace(/^node_exporter, version /, '').split(' ')[0]})`,
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}/metrics`,
+    port,
+    stop: () => stop(child),
+  };
 }
 
-async function defaultMetricsCost(count) {
+async function sequential(list) {
+  const agents = list.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const times = list.map(() => []);
+  const cpu = list.map(() => 0);
+  const bytes = [];
+  for (const [i, server] of list.entries()) {
+    for (let n = 0; n < 50; n++) await get(agents[i], server.port); // warm-up
+    bytes.push((await get(agents[i], server.port, true)).bytes);
+  }
+  // Blocks of 50, alternating, so a burst of load elsewhere hits both alike.
+  for (let done = 0; done < scrapes; done += 50) {
+    for (const [i, server] of list.entries()) {
+      const before = cpuMs(server.pid);
+      for (let n = 0; n < 50; n++) times[i].push((await get(agents[i], server.port)).ms);
+      cpu[i] += cpuMs(server.pid) - before;
+    }
+  }
+  for (const agent of agents) agent.destroy();
+  const rows = [['server', 'body', 'p50', 'p90', 'p99', 'max', 'server CPU /scrape']];
+  list.forEach((server, i) => {
+    const t = times[i];
+    rows.push([
+      server.name,
+      `${(bytes[i] / 1024).toFixed(0)} KiB`,
+      `${pct(t, 50).toFixed(3)} ms`,
+      `${pct(t, 90).toFixed(3)} ms`,
+      `${pct(t, 99).toFixed(3)} ms`,
+      `${Math.max(...t).toFixed(3)} ms`,
+      `${(cpu[i] / t.length).toFixed(3)} ms`,
+    ]);
+  });
+  const note =
+    list.length > 1
+      ? `node_exporter / xendoctor: p50 ${ratio(pct(times[1], 50), pct(times[0], 50))}, p99 ${ratio(pct(times[1], 99), pct(times[0], 99))} (goal: xendoctor >= 3x faster, p99 <= 2 ms)`
+      : 'goal: p99 <= 2 ms';
+  table(
+    `Sequential scrapes of /metrics: ${scrapes} per server, keep-alive, alternating blocks of 50`,
+    rows,
+    `${note}\nlatency = request sent to last byte read, measured in this node process; CPU from /proc/<pid>/stat (10 ms ticks, summed).`,
+  );
+}
+
+async function underWrk(list) {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (caught) {
+    // wrk --version exits 1 after printing its version; only a missing binary is fatal here.
+    if (caught.code === 'ENOENT') {
+      console.log('\nwrk not installed: the load part is skipped.');
+      return;
+    }
+  }
+  const rows = [
+    ['server', 'connections', 'requests/s', 'p50', 'p90', 'p99', 'non-2xx', 'server CPU /request'],
+  ];
+  const p99 = {};
+  for (const connections of [1, 4]) {
+    for (const server of list) {
+      const before = cpuMs(server.pid);
+      const out = execFileSync(
+        'wrk',
+        ['-t1', `-c${connections}`, `-d${wrkSeconds}s`, '--timeout', '2s', '--latency', server.url],
+        { encoding: 'utf8' },
+      );
+      const cpu = cpuMs(server.pid) - before;
+      const result = parseWrk(out);
+      p99[`${server.name} ${connections}`] = result.p99;
+      rows.push([
+        server.name,
+        connections,
+        result.rps.toFixed(0),
+        `${result.p50.toFixed(3)} ms`,
+        `${result.p90.toFixed(3)} ms`,
+        `${result.p99.toFixed(3)} ms`,
+        result.non2xx,
+        `${(cpu / (result.requests || 1)).toFixed(3)} ms`,
+      ]);
+    }
+  }
+  table(
+    `wrk, ${wrkSeconds} s per server and connection count, one thread, 127.0.0.1`,
+    rows,
+    'wrk and the server share the 2 cores: with 4 connections latency includes queueing behind the others.',
+  );
+}
+
+function parseWrk(out) {
+  const unit = (value, suffix) => Number(value) * { us: 0.001, ms: 1, s: 1000 }[suffix];
+  const at = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(out);
+    if (!m) throw new Error(`wrk output without ${p}%: ${out}`);
+    return unit(m[1], m[2]);
+  };
+  return {
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+  };
+}
+
+async function renderCost(host) {
   const { Registry, collectDefaultMetrics } = await import('prom-client');
   const { Exposition, processMetrics } = await import(path.join(ROOT, 'dist/exporter/exposition.js'));
   const { runReport } = await import(path.join(ROOT, 'dist/report/run.js'));
   const { createHost } = await import(path.join(ROOT, 'dist/host/host.js'));
   const { probes } = await import(path.join(ROOT, 'dist/probes/index.js'));
   const { results } = await runReport(
-    createHost({ root: hostDir, path: [path.join(hostDir, 'commands')] }),
+    createHost({ root: host, path: [path.join(host, 'commands')] }),
     probes,
   );
-  const exposition = new Exposition(false);
-  exposition.update({
+  const snapshot = () => ({
     runs: results.map((result) => ({ result, finishedAt: Date.now() })),
     commandTimeouts: new Map(),
   });
+  const exposition = new Exposition(false);
+  exposition.update(snapshot());
   const defaults = new Registry();
   collectDefaultMetrics({ register: defaults });
-  const time = async (label, fn) => {
+  const n = 2000;
+  const time = async (fn) => {
     for (let i = 0; i < 200; i++) await fn();
     const started = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) await fn();
-    const ms = Number(process.hrtime.bigint() - started) / 1e6 / count;
-    console.log(`  ${label}: ${(ms * 1000).toFixed(1)} µs per scrape`);
+    for (let i = 0; i < n; i++) await fn();
+    return Number(process.hrtime.bigint() - started) / 1e3 / n;
   };
-  console.log('render cost per scrape, in-process:');
-  await time('cached xendoctor_* text (what the daemon serves)', () => exposition.render('prometheus'));
-  await time(
-    '+ hand-read process metrics (the daemon)',
-    async () => (await exposition.render('prometheus')) + processMetrics('prometheus'),
-  );
-  await time(
-    '+ prom-client collectDefaultMetrics instead',
-    async () => (await exposition.render('prometheus')) + (await defaults.metrics()),
-  );
+  const rows = [['what a scrape computes', 'µs per scrape']];
+  rows.push([
+    'cached xendoctor_* text (what the daemon serves)',
+    (await time(() => exposition.render('prometheus'))).toFixed(1),
+  ]);
+  rows.push([
+    '+ process metrics read by hand (the daemon)',
+    (await time(async () => (await exposition.render('prometheus')) + processMetrics('prometheus'))).toFixed(
+      1,
+    ),
+  ]);
+  rows.push([
+    "+ prom-client's collectDefaultMetrics instead (not used)",
+    (await time(async () => (await exposition.render('prometheus')) + (await defaults.metrics()))).toFixed(1),
+  ]);
   const rebuild = new Exposition(false);
-  await time('re-rendering the xendoctor_* registry per scrape (not cached)', () => {
-    rebuild.update({
-      runs: results.map((result) => ({ result, finishedAt: Date.now() })),
-      commandTimeouts: new Map(),
+  rows.push([
+    'building and rendering the xendoctor_* text (once per cycle, not per scrape)',
+    (
+      await time(() => {
+        rebuild.update(snapshot());
+        return rebuild.render('prometheus');
+      })
+    ).toFixed(1),
+  ]);
+  table('Render cost per scrape, in-process, 64-domain host', rows);
+}
+
+function get(agent, port, withBytes = false) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const request = http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk) => (bytes += withBytes ? chunk.length : 0));
+      response.on('end', () => {
+        if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode} from :${port}`));
+        else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, bytes });
+      });
     });
-    return rebuild.render('prometheus');
+    request.on('error', reject);
   });
 }
 
-async function cyclesChild(count) {
-  const { startDaemon } = await import(path.join(ROOT, 'dist/exporter/daemon.js'));
-  const { probes } = await import(path.join(ROOT, 'dist/probes/index.js'));
-  const { defaultSettings } = await import(path.join(ROOT, 'dist/context.js'));
-  const quiet = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
-  const daemon = await startDaemon({
-    config: {
-      file: undefined,
-      listen: { host: '127.0.0.1', port: 0 },
-      telemetryPath: '/metrics',
-      intervalSeconds: 60,
-      logLevel: 'silent',
-      checks: {},
-      settings: defaultSettings,
-      host: { root: hostDir, path: [path.join(hostDir, 'commands')] },
-    },
-    probes,
-    log: quiet,
-    manual: true,
+// utime + stime of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms).
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
   });
-  const [first] = daemon.groups;
-  const scrape = () =>
-    new Promise((resolve) =>
-      http.get(`http://127.0.0.1:${daemon.address.port}/metrics`, (r) => r.resume().on('end', resolve)),
-    );
-  // Warm-up cycle, then measure.
-  await daemon.schedule.runGroup(first);
-  await scrape();
-  globalThis.gc?.();
-  const rssStart = process.memoryUsage().rss;
-  const heapStart = process.memoryUsage().heapUsed;
-  const cpuStart = process.cpuUsage();
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    await daemon.schedule.runGroup(first);
-    await scrape(); // a scrape per cycle, as Prometheus would (more often, in truth)
-  }
-  const wall = (performance.now() - started) / count;
-  const cpu = process.cpuUsage(cpuStart);
-  globalThis.gc?.();
-  const rssEnd = process.memoryUsage().rss;
-  const heapEnd = process.memoryUsage().heapUsed;
-  await daemon.stop();
-  const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-  console.log(
-    `${count} cycles (${(count / 60).toFixed(1)} h at 60 s): RSS ${mb(rssStart)} -> ${mb(rssEnd)} MB, heap used ${mb(heapStart)} -> ${mb(heapEnd)} MB after gc; per cycle ${wall.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000 / count).toFixed(1)} ms CPU in node (fake commands' own CPU not counted)`,
-  );
+}
+
+// Stops a server this benchmark started, by its PID (SIGTERM, then SIGKILL after 5 s).
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
