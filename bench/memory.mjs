@@ -33,11 +33,11 @@ const { values } = parseArgs({
 // measured to decide.
 const VARIANTS = {
   default: {},
-  service: { NODE_OPTIONS: '--max-semi-space-size=1' },
-  'semi-2': { NODE_OPTIONS: '--max-semi-space-size=2' },
-  'arena-2': { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2' },
-  'old-24': { NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=24' },
-  jitless: { NODE_OPTIONS: '--max-semi-space-size=1 --jitless' },
+  service: { NODE_OPTIONS: '--max-semi-space-size=1 --expose-gc' },
+  'semi-1': { NODE_OPTIONS: '--max-semi-space-size=1' },
+  'semi-2': { NODE_OPTIONS: '--max-semi-space-size=2 --expose-gc' },
+  'arena-2': { NODE_OPTIONS: '--max-semi-space-size=1 --expose-gc', MALLOC_ARENA_MAX: '2' },
+  jitless: { NODE_OPTIONS: '--max-semi-space-size=1 --expose-gc --jitless' },
 };
 
 const kb = (x) => `${(x / 1024).toFixed(1)} MB`;
