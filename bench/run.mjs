@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // xendoctor benchmark suite: `npm run bench` (builds first); `--quick` for fewer rounds, `--only=SECTION`
-// (startup, imports, spawn, report, scaling). Prints one markdown table per section. Every figure is
+// (startup, imports, spawn, report, profile, scaling). Prints one markdown table per section. Every figure is
 // measured in this run on this machine and every comparison is interleaved (case A, case B, case A, ...),
 // so compare ratios within one run, not absolute times across runs or machines.
 // Scrape latency, node_exporter and daemon memory live in bench/scrape.mjs (`npm run bench:scrape`).
@@ -34,6 +34,7 @@ try {
   if (!only || only === 'imports') imports();
   if (!only || only === 'spawn') await spawnCost();
   if (!only || only === 'report') await report();
+  if (!only || only === 'profile') await profile();
   if (!only || only === 'scaling') await scaling();
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -234,6 +235,56 @@ async function report() {
       '(bench/spawn-floor.mjs): either /bin/true, or the very commands the report runs (the sh replayer with\n' +
       "the same arguments). report = bench/report-child.mjs (the CLI's modules and runReport with the pool set);\n" +
       'CLI = `xendoctor --json --replay` at the default pool. CPU = the whole process tree (node + children).',
+  );
+}
+
+/** Where the report's own time goes on the 64-domain host: V8's CPU profile of one run, by self time. */
+async function profile() {
+  const { spawnSync } = await import('node:child_process');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const dir = path.join(work, 'host-64');
+  makeSyntheticHost(dir, { domains: 64, ports: 128 });
+  const profiles = path.join(work, 'profiles');
+  const runs = quick ? 1 : 3;
+  for (let i = 0; i < runs; i++) {
+    spawnSync(NODE, ['--cpu-prof', '--cpu-prof-dir', profiles, REPORT_CHILD, dir, String(DEFAULT_POOL)], {
+      stdio: 'ignore',
+    });
+  }
+  const buckets = new Map();
+  let total = 0;
+  for (const file of readdirSync(profiles)) {
+    const { nodes, samples, timeDeltas } = JSON.parse(readFileSync(path.join(profiles, file), 'utf8'));
+    const self = new Map();
+    samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (timeDeltas[i] ?? 0)));
+    for (const node of nodes) {
+      const us = self.get(node.id) ?? 0;
+      const { functionName: fn, url } = node.callFrame;
+      const bucket =
+        fn.endsWith('spawn') && url.includes('child_process')
+          ? 'ChildProcess.spawn (fork + exec, blocks the event loop)'
+          : fn === '(idle)'
+            ? 'idle (waiting for children)'
+            : fn === '(garbage collector)'
+              ? 'garbage collector'
+              : url.includes('/dist/')
+                ? "xendoctor's own code (probes, parsers, seam, report)"
+                : url.includes('modules/esm') || fn === 'compileSourceTextModule'
+                  ? 'module loading'
+                  : 'node internals (streams, sockets, fs, timers) and other';
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + us);
+      total += us;
+    }
+  }
+  const rows = [['where', `ms per run (mean of ${runs})`, 'share']];
+  for (const [bucket, us] of [...buckets].sort((a, b) => b[1] - a[1])) {
+    rows.push([bucket, ms(us / 1000 / runs), `${((100 * us) / total).toFixed(0)}%`]);
+  }
+  table(
+    `Where a report's time goes: V8 CPU profile of the report process, 64-domain host, pool ${DEFAULT_POOL}`,
+    rows,
+    "Node's spawn() forks and waits for the exec in the main thread, so spawns are serialised whatever the\n" +
+      'pool: a larger pool overlaps only the children running, which is why pools of 2-8 cost the same here.',
   );
 }
 
