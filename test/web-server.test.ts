@@ -320,7 +320,9 @@ describe('slow clients', () => {
       socket.on('close', () => resolve(Date.now() - started)),
     );
     expect(answeredAt).toBeGreaterThan(0);
-    expect(closed - answeredAt).toBeGreaterThanOrEqual(900);
+    // The server starts its 1 s from its own 'finish'; the client sees the answer later on a busy machine,
+    // so allow for that delay on the low side.
+    expect(closed - answeredAt).toBeGreaterThanOrEqual(600);
     expect(closed - answeredAt).toBeLessThan(2500);
   });
 
