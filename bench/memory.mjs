@@ -63,6 +63,7 @@ try {
   const host = path.join(work, 'host-64');
   makeSyntheticHost(host, { domains: 64, ports: 128 });
   if (!values['skip-floors']) await floors(host);
+  if (!values['skip-floors']) await gcCost(host);
   if (values.variants) await daemonRuns(host); // --variants= (empty): the floors only
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -151,6 +152,42 @@ async function floors(host) {
   );
 }
 
+/** What the daemon's full GC after a cycle costs: gc() timed after each of 15 reports, in a child. */
+async function gcCost(host) {
+  const dist = path.join(ROOT, 'dist');
+  const script = `
+    const { runReport } = await import('${dist}/report/run.js');
+    const { createHost } = await import('${dist}/host/host.js');
+    const { probes } = await import('${dist}/probes/index.js');
+    const out = [];
+    for (let i = 0; i < 15; i++) {
+      await runReport(createHost({ root: '${host}', path: ['${host}/commands'] }), probes);
+      const before = process.memoryUsage().heapUsed;
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      gc();
+      const used = process.cpuUsage(cpu);
+      out.push({ wall: performance.now() - t, cpu: (used.user + used.system) / 1000, before, after: process.memoryUsage().heapUsed });
+    }
+    console.log(JSON.stringify(out.slice(5)));`;
+  const { execFileSync } = await import('node:child_process');
+  const runs = JSON.parse(
+    execFileSync(NODE, ['--expose-gc', '--max-semi-space-size=1', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    }),
+  );
+  const pick = (k) => median(runs.map((r) => r[k]));
+  table('A full GC after a report cycle (64-domain host, --max-semi-space-size=1), median of 10', [
+    ['wall', 'CPU (V8 marks on helper threads too)', 'heap used before', 'heap used after'],
+    [
+      `${pick('wall').toFixed(1)} ms`,
+      `${pick('cpu').toFixed(1)} ms`,
+      kb(pick('before') / 1024),
+      kb(pick('after') / 1024),
+    ],
+  ]);
+}
+
 async function daemonRuns(host) {
   const cycles = Number(values.cycles);
   const checkpoint = Math.min(Number(values.checkpoint), cycles);
@@ -159,6 +196,7 @@ async function daemonRuns(host) {
       'variant',
       'env',
       `RSS @${checkpoint}`,
+      `anon @${checkpoint}`,
       `RSS @${cycles}`,
       `max RSS ${checkpoint}-${cycles}`,
       'trend /100 cycles',
@@ -180,6 +218,7 @@ async function daemonRuns(host) {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ') || '(none)',
       kb(r.atCheckpoint.rss),
+      kb(r.atCheckpoint.anon),
       kb(r.atEnd.rss),
       kb(Math.max(...r.samples.filter((s) => s.cycle >= checkpoint).map((s) => s.rss))),
       `${slope >= 0 ? '+' : ''}${(slope * 100).toFixed(0)} kB`,
