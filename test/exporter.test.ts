@@ -342,3 +342,21 @@ describe('textfile output (report --format prometheus --output FILE)', () => {
     }
   });
 });
+
+describe('stuck commands', () => {
+  it('publishes how many commands are stuck, as a gauge that is always there in the daemon', async () => {
+    const none = await buildRegistry(
+      { runs: [], commandTimeouts: new Map(), stuckCommands: 0 },
+      'prometheus',
+    ).metrics();
+    expect(none).toMatch(/^xendoctor_stuck_commands 0$/m);
+    const two = await buildRegistry(
+      { runs: [], commandTimeouts: new Map(), stuckCommands: 2 },
+      'prometheus',
+    ).metrics();
+    expect(two).toMatch(/^# TYPE xendoctor_stuck_commands gauge$/m);
+    expect(two).toMatch(/^xendoctor_stuck_commands 2$/m);
+    const oneShot = await buildRegistry({ runs: [] }, 'prometheus').metrics();
+    expect(oneShot).not.toContain('stuck_commands');
+  });
+});

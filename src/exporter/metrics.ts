@@ -26,6 +26,8 @@ export interface Snapshot {
   runs: readonly ProbeRun[];
   /** Command timeouts counted since start, by command label; undefined for a one-shot run. */
   commandTimeouts?: ReadonlyMap<string, number>;
+  /** Commands still alive after SIGKILL, left behind; undefined for a one-shot run. */
+  stuckCommands?: number;
 }
 
 export type ContentType = 'prometheus' | 'openmetrics';
@@ -195,6 +197,13 @@ export function buildRegistry(
     );
     for (const [command, count] of snapshot.commandTimeouts) timeouts.inc({ command }, count);
   }
+  if (snapshot.stuckCommands !== undefined) {
+    gauge(
+      'stuck_commands',
+      'Commands still alive after timeout, SIGTERM and SIGKILL (e.g. xl blocked in the kernel); no new instance of the same program starts meanwhile.',
+      [],
+    ).set({}, snapshot.stuckCommands);
+  }
 
   addProbeSamples(registry, snapshot.runs, rejected);
   return registry;
@@ -208,6 +217,7 @@ const OWN = new Set([
   'probe_duration_seconds',
   'probe_last_run_timestamp_seconds',
   'command_timeouts_total',
+  'stuck_commands',
 ]);
 
 // Samples from probes become gauges, one per name; a name used by two probes keeps the first help, and

@@ -2,6 +2,7 @@
 // exposition and report document, and whether the schedule is keeping up (for /healthz).
 import type { Probe, Status } from '../check.js';
 import { buildDocument, type ReportDocument } from '../report/document.js';
+import { sharedStuckRegistry } from '../host/host.js';
 import type { HostInfo } from '../report/host-info.js';
 import { VERSION } from '../version.js';
 import { Exposition } from './exposition.js';
@@ -67,6 +68,8 @@ export class DaemonState {
     const rejected = this.exposition.update({
       runs: this.orderedRuns(),
       commandTimeouts: new Map(this.timeouts),
+      // Process-wide: a stuck xl outlives the cycle (and the host) that started it.
+      stuckCommands: sharedStuckRegistry.list().length,
     });
     for (const { probe, sample, reason } of rejected) {
       this.probeLog(probe).warn({ metric: sample.name, reason }, 'metric sample left out');
