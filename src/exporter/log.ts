@@ -1,7 +1,7 @@
 // JSON lines on stdout in pino's format ({"level":30,"time":"...","pid":1,...,"msg":"..."}), written
 // synchronously so the last lines before a crash are not lost (a daemon logs a few lines a minute: the cost
 // of sync writes does not matter, a lost line does). Written here rather than with pino: the daemon needs
-// none of its transports or serializers, and loading pino costs ~9 MB of RSS on a dom0 (npm run bench:memory).
+// none of its transports or serializers, and loading pino costs ~7 MB of RSS (npm run bench:memory).
 import { openSync, writeSync } from 'node:fs';
 import type { LogLevel } from '../config.js';
 import type { Log } from './state.js';
