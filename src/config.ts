@@ -228,7 +228,7 @@ function parseTelemetryPath(where: string, value: unknown): string {
 }
 
 /**
- * An interval node-cron can express without drift: seconds that divide a minute, minutes that divide an
+ * An interval a clock can keep without drift, as a cron "every N" field would: seconds that divide a minute, minutes that divide an
  * hour, or hours that divide a day. "30", 30, "30s", "5m", "1h".
  */
 export function parseInterval(where: string, value: unknown): number {
@@ -244,7 +244,7 @@ export function parseInterval(where: string, value: unknown): number {
   return seconds;
 }
 
-/** The node-cron expression (with a seconds field) that fires every `seconds`, or undefined. */
+/** The cron expression (with a seconds field) that fires every `seconds`, or undefined (it documents the schedule and validates intervals). */
 export function cronFor(seconds: number): string | undefined {
   if (seconds < 60) return 60 % seconds === 0 ? `*/${seconds} * * * * *` : undefined;
   if (seconds < 3600) {

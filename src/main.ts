@@ -103,7 +103,7 @@ async function report(argv: readonly string[]): Promise<number> {
 
   const { document, results } = await runReport(createHost(hostOptions), selected);
   if (format === 'prometheus') {
-    // Loaded only here: prom-client costs ~33 ms of start-up the text report does not pay.
+    // Loaded only here: the text and JSON report never load the exporter.
     const { renderOnce, writeAtomically } = await import('./exporter/textfile.js');
     const text = await renderOnce(results);
     if (output === undefined) process.stdout.write(text);

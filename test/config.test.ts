@@ -131,7 +131,7 @@ describe('loadConfig', () => {
 });
 
 describe('intervals and cron expressions', () => {
-  it('maps intervals to node-cron expressions with a seconds field', () => {
+  it('maps intervals to cron expressions with a seconds field', () => {
     expect(cronFor(1)).toBe('*/1 * * * * *');
     expect(cronFor(15)).toBe('*/15 * * * * *');
     expect(cronFor(60)).toBe('0 */1 * * * *');

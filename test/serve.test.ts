@@ -106,7 +106,7 @@ describe('xendoctor serve health and shutdown', () => {
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 
-  it('runs on its node-cron schedule (a 1 s interval) and keeps publishing after cycles', async () => {
+  it('runs on its schedule (a 1 s interval) and keeps publishing after cycles', async () => {
     const seen: number[] = [];
     const daemon = await startDaemon({ config: config({ intervalSeconds: 1 }), probes, log: quiet });
     try {
