@@ -1,25 +1,11 @@
 // The daemon's memory habit: a full GC after each cycle when node exposes gc (the service files run it
 // with --expose-gc), so the cycle's promoted garbage does not sit in the old generation until V8 gets to it.
-import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DaemonConfig } from '../src/config.js';
-import { defaultSettings } from '../src/context.js';
-import type { Log } from '../src/exporter/state.js';
 import { probes } from '../src/probes/index.js';
-import { HOSTS } from './helpers.js';
+import { daemonConfig, quietLog } from './helpers.js';
 
-const root = path.join(HOSTS, 'dom0-domu-credit2');
-const quiet: Log = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
-const config: DaemonConfig = {
-  file: undefined,
-  listen: { host: '127.0.0.1', port: 0 },
-  telemetryPath: '/metrics',
-  intervalSeconds: 60,
-  logLevel: 'silent',
-  checks: {},
-  settings: defaultSettings,
-  host: { root, path: [path.join(root, 'commands')] },
-};
+const quiet = quietLog;
+const config = daemonConfig();
 
 describe('daemon garbage collection', () => {
   afterEach(() => {

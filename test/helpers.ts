@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckResult, Probe } from '../src/check.js';
+import type { DaemonConfig } from '../src/config.js';
 import { Context, defaultSettings, type Settings } from '../src/context.js';
 import { createHost, type Host, type HostOptions } from '../src/host/host.js';
+import type { Log } from '../src/exporter/state.js';
 import { runProbe } from '../src/runner.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -33,4 +35,23 @@ export function hostFile(name: string, file: string): string {
 /** Verbatim stdout a fixture host's fake command replays. */
 export function reply(name: string, argv: string): string {
   return hostFile(name, `commands/replies/${argv}.stdout`);
+}
+
+/** A logger that drops everything (the daemon's tests assert on state, not on log lines). */
+export const quietLog: Log = { info() {}, warn() {}, error() {}, debug() {}, child: () => quietLog };
+
+/** A daemon configuration for tests: 127.0.0.1 on a free port, a fixture host, nothing logged. */
+export function daemonConfig(fields: Partial<DaemonConfig> = {}, host = 'dom0-domu-credit2'): DaemonConfig {
+  const root = path.join(HOSTS, host);
+  return {
+    file: undefined,
+    listen: { host: '127.0.0.1', port: 0 },
+    telemetryPath: '/metrics',
+    intervalSeconds: 60,
+    logLevel: 'silent',
+    checks: {},
+    settings: defaultSettings,
+    host: { root, path: [path.join(root, 'commands')] },
+    ...fields,
+  };
 }

@@ -1,31 +1,15 @@
 // The daemon in-process on 127.0.0.1 (a free port), probing a real fixture host through the real seam.
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DaemonConfig } from '../src/config.js';
 import { defaultSettings } from '../src/context.js';
 import { type Daemon, startDaemon } from '../src/exporter/daemon.js';
-import type { Log } from '../src/exporter/state.js';
 import { createHost } from '../src/host/host.js';
 import { probes } from '../src/probes/index.js';
 import { runReport } from '../src/report/run.js';
-import { HOSTS } from './helpers.js';
+import { daemonConfig, quietLog } from './helpers.js';
 
-const root = path.join(HOSTS, 'dom0-domu-credit2');
-const quiet: Log = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
+const quiet = quietLog;
 
-function config(fields: Partial<DaemonConfig> = {}): DaemonConfig {
-  return {
-    file: undefined,
-    listen: { host: '127.0.0.1', port: 0 },
-    telemetryPath: '/metrics',
-    intervalSeconds: 60,
-    logLevel: 'silent',
-    checks: {},
-    settings: defaultSettings,
-    host: { root, path: [path.join(root, 'commands')] },
-    ...fields,
-  };
-}
+const config = daemonConfig;
 
 describe('xendoctor serve (in-process, dom0-domu-credit2)', () => {
   let daemon: Daemon;

@@ -1,14 +1,11 @@
 // No endpoint runs a command or applies a remedy: the host seam is spied on, a cycle proves the spy sees
 // commands, then every route and method is hit (with and without a password) and nothing more runs.
 import { readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { DaemonConfig } from '../src/config.js';
-import { defaultSettings } from '../src/context.js';
 import { startDaemon } from '../src/exporter/daemon.js';
 import type { Log } from '../src/exporter/state.js';
 import { probes } from '../src/probes/index.js';
-import { HOSTS } from './helpers.js';
+import { daemonConfig } from './helpers.js';
 
 const seen = vi.hoisted(() => ({ hosts: 0, runs: [] as string[], reads: 0, fix: 0 }));
 vi.mock('../src/host/host.js', async (importOriginal) => {
@@ -43,7 +40,6 @@ vi.mock('../src/remedies/fix-command.js', async (importOriginal) => {
 });
 
 const quiet: Log = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
-const root = path.join(HOSTS, 'dom0-domu-credit2');
 
 /** Child processes of this process right now (/proc/self/task/<tid>/children). */
 function children(): number {
@@ -57,17 +53,7 @@ function children(): number {
 
 describe('the endpoint runs nothing', () => {
   it('serves every route and method without creating a host, running a command or a remedy', async () => {
-    const config: DaemonConfig = {
-      file: undefined,
-      listen: { host: '127.0.0.1', port: 0 },
-      telemetryPath: '/metrics',
-      intervalSeconds: 60,
-      logLevel: 'silent',
-      checks: {},
-      settings: defaultSettings,
-      host: { root, path: [path.join(root, 'commands')] },
-      web: { configFile: undefined, ratePerSecond: 0, maxConnections: 64 },
-    };
+    const config = daemonConfig({ web: { configFile: undefined, ratePerSecond: 0, maxConnections: 64 } });
     const daemon = await startDaemon({ config, probes, log: quiet, manual: true });
     const base = `http://127.0.0.1:${daemon.address.port}`;
     try {
