@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'test/fixtures/', 'test/golden/'] },
+  { ignores: ['dist/', 'build/', 'coverage/', 'node_modules/', 'test/fixtures/', 'test/golden/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

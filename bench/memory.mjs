@@ -9,7 +9,7 @@
 //     and at the end, the trend in between (least squares over samples taken every 25 cycles), and CPU
 //     per cycle (node itself, and the fake commands it ran).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,8 +82,8 @@ async function floors(host) {
       `await import('prom-client');await import('pino');await import('node-cron');${listen}`,
     ],
     [
-      "+ xendoctor's daemon modules (no dependency)",
-      `await import('${CLI.replace('cli.js', 'exporter/daemon.js')}');await import('${CLI.replace('cli.js', 'exporter/log.js')}');await import('${CLI.replace('cli.js', 'probes/index.js')}');${listen}`,
+      "+ xendoctor's daemon code (the bundle's serve chunk and what it imports)",
+      `await import('${path.join(ROOT, 'dist', readdirSync(path.join(ROOT, 'dist')).find((f) => f.startsWith('serve-command-')))}');${listen}`,
     ],
   ];
   const rows = [['process (idle 3 s)', 'RSS', 'anon', 'file-backed']];
@@ -104,9 +104,9 @@ async function floors(host) {
   }
 
   // A node process that does nothing but spawn the report's commands, 1 s apart, with the seam's pool.
-  const { createHost } = await import(path.join(ROOT, 'dist/host/host.js'));
-  const { probes } = await import(path.join(ROOT, 'dist/probes/index.js'));
-  const { runReport } = await import(path.join(ROOT, 'dist/report/run.js'));
+  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
+  const { probes } = await import(path.join(ROOT, 'build/probes/index.js'));
+  const { runReport } = await import(path.join(ROOT, 'build/report/run.js'));
   const { context } = await runReport(
     createHost({ root: host, path: [path.join(host, 'commands')] }),
     probes,
@@ -154,11 +154,11 @@ async function floors(host) {
 
 /** What the daemon's full GC after a cycle costs: gc() timed after each of 15 reports, in a child. */
 async function gcCost(host) {
-  const dist = path.join(ROOT, 'dist');
+  const build = path.join(ROOT, 'build'); // tsc's output: the modules one by one
   const script = `
-    const { runReport } = await import('${dist}/report/run.js');
-    const { createHost } = await import('${dist}/host/host.js');
-    const { probes } = await import('${dist}/probes/index.js');
+    const { runReport } = await import('${build}/report/run.js');
+    const { createHost } = await import('${build}/host/host.js');
+    const { probes } = await import('${build}/probes/index.js');
     const out = [];
     for (let i = 0; i < 15; i++) {
       await runReport(createHost({ root: '${host}', path: ['${host}/commands'] }), probes);

@@ -17,7 +17,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const HOSTS = path.join(ROOT, 'test/fixtures/hosts');
 const FLOOR = path.join(ROOT, 'bench/spawn-floor.mjs');
-const REPORT_CHILD = path.join(ROOT, 'bench/report-child.mjs');
+const UNBUNDLED_CLI = path.join(ROOT, 'build/cli.js'); // tsc's output, before scripts/bundle.mjs
+const REPORT_CHILD_SOURCE = path.join(ROOT, 'bench/report-child.mjs');
 const NODE = process.execPath;
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -29,7 +30,9 @@ console.log(`# xendoctor benchmarks\n\n${machine()}${quick ? ', --quick' : ''}`)
 if (reniced) console.log('(benchmark and its children run at nice -10: other load on the box disturbs less)');
 
 const work = mkdtempSync(path.join(tmpdir(), 'xd-bench-'));
+let REPORT_CHILD;
 try {
+  REPORT_CHILD = await bundleReportChild();
   if (!only || only === 'startup') await startup();
   if (!only || only === 'imports') imports();
   if (!only || only === 'spawn') await spawnCost();
@@ -40,28 +43,22 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** dist/ bundled into one file per entry point with rolldown (a vitest dependency), if it is installed. */
-async function bundle() {
-  let rolldown;
-  try {
-    rolldown = await import('rolldown');
-  } catch {
-    return undefined;
-  }
-  const dir = path.join(work, 'bundle');
-  await rolldown.build({
-    input: CLI,
+/** bench/report-child.mjs bundled like the CLI (scripts/bundle.mjs), so the pool sweep loads what ships. */
+async function bundleReportChild() {
+  const { build } = await import('rolldown');
+  const dir = path.join(work, 'report-child');
+  await build({
+    input: REPORT_CHILD_SOURCE,
     platform: 'node',
     logLevel: 'silent',
     write: true,
     output: { dir, format: 'esm' },
   });
-  return path.join(dir, 'cli.js');
+  return path.join(dir, 'report-child.js');
 }
 
 async function startup() {
   const rounds = quick ? 5 : 21;
-  const bundled = await bundle();
   const cases = [
     ['node -e 0', [NODE, '-e', '0']],
     ['xendoctor --version', [NODE, CLI, '--version']],
@@ -75,10 +72,12 @@ async function startup() {
       [NODE, CLI, '--json', '--replay', path.join(HOSTS, 'dom0-domu-credit2')],
     ],
   ];
-  if (bundled) {
-    cases.push(['bundled: xendoctor --version', [NODE, bundled, '--version']]);
-    cases.push(['bundled: xendoctor --json (this machine)', [NODE, bundled, '--json']]);
-  }
+  cases.push(['unbundled (tsc output): xendoctor --version', [NODE, UNBUNDLED_CLI, '--version']]);
+  cases.push(['unbundled (tsc output): xendoctor --json (this machine)', [NODE, UNBUNDLED_CLI, '--json']]);
+  cases.push([
+    'unbundled (tsc output): --json --replay dom0-domu-credit2',
+    [NODE, UNBUNDLED_CLI, '--json', '--replay', path.join(HOSTS, 'dom0-domu-credit2')],
+  ]);
   const times = timeRounds(
     cases.map(([, argv]) => ({ argv })),
     rounds,
@@ -92,10 +91,9 @@ async function startup() {
   table(
     `Start-up: one-shot report vs bare node, ${rounds} interleaved rounds (goal: --json on a non-Xen host <= 2x)`,
     rows,
-    'The report path loads only its own modules (args, host seam, context, probes, parsers, remedies as data,\n' +
-      'report): no dependency from node_modules. serve/fix/capture and prom-client load only when asked for.\n' +
-      '"bundled" = the same dist/ bundled into one file per entry point (rolldown, when installed): what\n' +
-      'shipping a bundle would save in module loading.',
+    'The report path loads one file, dist/cli.js (scripts/bundle.mjs): args, host seam, context, probes, parsers,\n' +
+      'remedies as data, report; serve/fix/capture, yaml and bcryptjs are chunks loaded only when asked for.\n' +
+      '"unbundled" = the same code as tsc writes it (build/, ~90 modules): what the bundle saves in loading.',
   );
 }
 
@@ -119,7 +117,7 @@ async function spawnCost() {
   makeSyntheticHost(dir, { domains: 2, ports: 2 });
   const execFileP = promisify(execFile);
   const { execa } = await import('execa');
-  const { createHost } = await import(path.join(ROOT, 'dist/host/host.js'));
+  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
   const host = createHost({ path: ['/usr/bin', '/bin'] });
   const fake = createHost({ root: dir, path: [path.join(dir, 'commands')] });
   const measure = async (fn) => {
@@ -154,9 +152,9 @@ async function spawnCost() {
 
 /** The commands one report runs on a host (argv with an absolute executable), from a run in this process. */
 async function reportCommands(dir) {
-  const { createHost } = await import(path.join(ROOT, 'dist/host/host.js'));
-  const { probes } = await import(path.join(ROOT, 'dist/probes/index.js'));
-  const { runReport } = await import(path.join(ROOT, 'dist/report/run.js'));
+  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
+  const { probes } = await import(path.join(ROOT, 'build/probes/index.js'));
+  const { runReport } = await import(path.join(ROOT, 'build/report/run.js'));
   const { context } = await runReport(createHost({ root: dir, path: [path.join(dir, 'commands')] }), probes);
   const commands = await context.commands();
   return commands.map((c) => {
@@ -267,7 +265,7 @@ async function profile() {
             ? 'idle (waiting for children)'
             : fn === '(garbage collector)'
               ? 'garbage collector'
-              : url.includes('/dist/')
+              : url.includes('/report-child/')
                 ? "xendoctor's own code (probes, parsers, seam, report)"
                 : url.includes('modules/esm') || fn === 'compileSourceTextModule'
                   ? 'module loading'

@@ -269,10 +269,10 @@ function parseWrk(out) {
 
 async function renderCost(host) {
   const { Registry, collectDefaultMetrics } = await import('prom-client');
-  const { Exposition, processMetrics } = await import(path.join(ROOT, 'dist/exporter/exposition.js'));
-  const { runReport } = await import(path.join(ROOT, 'dist/report/run.js'));
-  const { createHost } = await import(path.join(ROOT, 'dist/host/host.js'));
-  const { probes } = await import(path.join(ROOT, 'dist/probes/index.js'));
+  const { Exposition, processMetrics } = await import(path.join(ROOT, 'build/exporter/exposition.js'));
+  const { runReport } = await import(path.join(ROOT, 'build/report/run.js'));
+  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
+  const { probes } = await import(path.join(ROOT, 'build/probes/index.js'));
   const { results } = await runReport(
     createHost({ root: host, path: [path.join(host, 'commands')] }),
     probes,

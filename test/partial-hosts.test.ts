@@ -1,12 +1,12 @@
 // Non-Xen and partial hosts through the built CLI, as a user runs it: a plain Linux box, a container, a domU,
 // a dom0 without xen-diag or ethtool, a dom0 whose xl hangs, a host of junk. Each gives a clear report: the
 // exit code of the convention (0 ok/skip, 1 warn, 2 fail, 3 error), the reasons, and never a stack trace.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ReportDocument } from '../src/report/document.js';
 import { FIXTURES, HOSTS } from './helpers.js';
 
@@ -62,10 +62,6 @@ function dom0Without(change: (root: string) => void): string {
 afterAll(() => {
   for (const base of copies) rmSync(base, { recursive: true, force: true });
 });
-
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-}, 60_000);
 
 describe('hosts without Xen', () => {
   it.each([

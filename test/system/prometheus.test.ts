@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureBuilt,
   freePort,
   GiveUp,
   missingTools,
@@ -32,7 +31,6 @@ describe.runIf(shouldRun(missing))('a real Prometheus scrapes xendoctor serve (s
 
   beforeAll(async () => {
     expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
-    ensureBuilt();
     dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-prometheus-'));
     serve = await startServe('dom0-domu-credit2', ['--interval', '1']);
     const target = serve.base.replace('http://', '');

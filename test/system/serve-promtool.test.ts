@@ -2,15 +2,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, missingTools, ROOT, shouldRun, startServe, stopProcess } from './system-helpers.js';
+import { missingTools, ROOT, shouldRun, startServe, stopProcess } from './system-helpers.js';
 
 const missing = missingTools(['promtool']);
 
 describe.runIf(shouldRun(missing))('promtool (system)', () => {
   beforeAll(() => {
     expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
-    ensureBuilt();
-  }, 60_000);
+  });
 
   it('accepts a real scrape of xendoctor serve, which stops cleanly on SIGTERM', async () => {
     const serve = await startServe('dom0-domu-credit2');

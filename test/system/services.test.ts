@@ -18,8 +18,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ensureBuilt, freePort, HOSTS, missingTools, ROOT, shouldRun } from './system-helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, freePort, HOSTS, missingTools, ROOT, shouldRun } from './system-helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-services-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,8 +62,6 @@ const openrcMissing = [
   ...(isRoot ? [] : ['root']),
 ];
 describe.runIf(shouldRun(openrcMissing))('openrc-run start/status/stop (system)', () => {
-  beforeAll(() => ensureBuilt(), 60_000);
-
   it('starts xendoctor, reports it started and healthy, and stops it', async () => {
     expect(openrcMissing, 'missing (apt-get install openrc; needs root for unshare)').toEqual([]);
     const name = `xendoctor-test-${process.pid}`;

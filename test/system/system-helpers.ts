@@ -1,6 +1,6 @@
 // System tests run real tools (promtool, prometheus, shellcheck, systemd-analyze, openrc-run) against the
 // built CLI. A missing tool skips the test on a developer's machine and fails it in CI (CI is set there).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -19,12 +19,6 @@ export function missingTools(tools: readonly string[]): string[] {
 /** Whether to run a suite: yes when its tools exist, and in CI always (where a missing tool then fails). */
 export function shouldRun(missing: readonly string[]): boolean {
   return missing.length === 0 || Boolean(process.env.CI);
-}
-
-/** Builds dist/ when it is missing (npm test builds first; this serves a lone `vitest run test/system`). */
-export function ensureBuilt(): void {
-  if (!existsSync(CLI))
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (for tools that cannot report a port-0 bind). */
@@ -98,10 +92,17 @@ export async function waitFor<T>(
   );
 }
 
-/** Starts `xendoctor serve` on 127.0.0.1 (a free port) against a fixture host; resolves after a first cycle. */
-export async function startServe(host: string, extra: string[] = []): Promise<Started & { base: string }> {
+/**
+ * Starts `xendoctor serve` on 127.0.0.1 (a free port) against a fixture host; resolves after a first cycle.
+ * Options: the entry point (default: the repository's dist/cli.js), headers for that wait (basic auth).
+ */
+export async function startServe(
+  host: string,
+  extra: string[] = [],
+  { cli = CLI, headers = {} }: { cli?: string; headers?: Record<string, string> } = {},
+): Promise<Started & { base: string }> {
   const started = startProcess(process.execPath, [
-    CLI,
+    cli,
     'serve',
     '--replay',
     path.join(HOSTS, host),
@@ -123,7 +124,7 @@ export async function startServe(host: string, extra: string[] = []): Promise<St
   const base = `http://127.0.0.1:${address}`;
   // Listening comes before the first cycle ends; /report.json answers 200 once it has.
   await waitFor(
-    async () => ((await fetch(`${base}/report.json`)).ok ? true : undefined),
+    async () => ((await fetch(`${base}/report.json`, { headers })).ok ? true : undefined),
     15_000,
     'a first cycle',
   ).catch(async (caught) => {

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLI,
-  ensureBuilt,
   GiveUp,
   HOSTS,
   missingTools,
@@ -80,7 +79,6 @@ describe.runIf(shouldRun(missing))('web config with TLS and basic auth (curl, op
 
   beforeAll(async () => {
     expect(missing, 'tools missing (apt-get install curl openssl)').toEqual([]);
-    ensureBuilt();
     openssl(
       ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
         '-keyout',

@@ -3,7 +3,7 @@
 # `npm run test:xen`: xendoctor on a real Xen 4.17 + Debian bookworm dom0 booted under QEMU (TCG).
 #
 # Builds or reuses the cached dom0 image (test/xen/build.sh, outside the repo), copies the built xendoctor
-# (dist/, runtime node_modules, package.json) and this machine's Node into dom0 through the 9p share, and
+# (dist/, self-contained, and package.json) and this machine's Node into dom0 through the 9p share, and
 # asserts on `xendoctor --json` (test/xen/assert.mjs) in real situations:
 #   boot 1, Xen defaults:   default (credit2), serve (curl /metrics), domu (tiny PV domU, vif1.0 on xenbr0),
 #                           fix (fix --apply of the offload remedy), xenconsoled (xenconsoled killed)
@@ -47,15 +47,12 @@ timing "build/reuse dom0 image" $(( $(date +%s) - t ))
 
 t=$(date +%s)
 log "building xendoctor and staging it for dom0"
-(cd "$REPO_DIR" && npx tsc -p tsconfig.build.json) || die "npm run build failed"
+(cd "$REPO_DIR" && npm run build --silent) || die "npm run build failed"
 STAGE="$CACHE/stage"
 rm -rf "$STAGE"
 mkdir -p "$STAGE/xendoctor"
-cp -a "$REPO_DIR/dist" "$REPO_DIR/package.json" "$REPO_DIR/package-lock.json" "$STAGE/xendoctor/"
-# Runtime dependencies only: a copy of node_modules pruned of devDependencies (offline, no registry).
-cp -a "$REPO_DIR/node_modules" "$STAGE/xendoctor/"
-(cd "$STAGE/xendoctor" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null) \
-    || die "npm prune --omit=dev failed"
+# dist/ is self-contained (scripts/bundle.mjs bundles the dependencies): no node_modules on dom0.
+cp -a "$REPO_DIR/dist" "$REPO_DIR/package.json" "$STAGE/xendoctor/"
 tar -C "$STAGE" -czf "$SHARE/xendoctor.tgz" xendoctor
 install -m 0755 "$(readlink -f "$(command -v node)")" "$SHARE/node"
 cp "$XT_DIR/dom0-provision.sh" "$SHARE/dom0-provision.sh"

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Bundles tsc's output (build/) into what ships (dist/): dist/cli.js holds everything the one-shot report
+// needs, and each path loaded on demand (serve, fix, capture, the textfile writer, yaml, bcryptjs) is a chunk
+// of its own, imported only when asked for. Measured (npm run bench): loading one bundle instead of ~90
+// modules saves ~20 ms of start-up and ~5 MB of daemon RSS. The dependencies are bundled too, so an install
+// needs no node_modules.
+import { chmodSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist');
+
+rmSync(DIST, { recursive: true, force: true });
+await build({
+  input: path.join(ROOT, 'build/cli.js'),
+  platform: 'node',
+  logLevel: 'warn',
+  write: true,
+  output: { dir: DIST, format: 'esm', chunkFileNames: '[name]-[hash].js' },
+});
+chmodSync(path.join(DIST, 'cli.js'), 0o755);
