@@ -83,7 +83,11 @@ async function floors(host) {
     ],
     [
       "+ xendoctor's daemon code (the bundle's serve chunk and what it imports)",
-      `await import('${path.join(ROOT, 'dist', readdirSync(path.join(ROOT, 'dist')).find((f) => f.startsWith('serve-command-')))}');${listen}`,
+      `await import('${path.join(
+        ROOT,
+        'dist',
+        readdirSync(path.join(ROOT, 'dist')).find((f) => f.startsWith('serve-command-')),
+      )}');${listen}`,
     ],
   ];
   const rows = [['process (idle 3 s)', 'RSS', 'anon', 'file-backed']];
