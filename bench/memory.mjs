@@ -30,14 +30,19 @@ const { values } = parseArgs({
 });
 
 // The settings the service files ship (systemd/xendoctor.service, openrc/xendoctor.confd), and others
-// measured to decide.
+// measured to decide. `serve` turns V8's optimising compiler off itself unless node runs with --turbofan.
+const SHIPPED_NODE_OPTIONS = '--max-semi-space-size=1 --expose-gc';
 const VARIANTS = {
-  default: {},
-  service: { NODE_OPTIONS: '--max-semi-space-size=1 --expose-gc' },
-  'semi-1': { NODE_OPTIONS: '--max-semi-space-size=1' },
-  'semi-2': { NODE_OPTIONS: '--max-semi-space-size=2 --expose-gc' },
-  'arena-2': { NODE_OPTIONS: '--max-semi-space-size=1 --expose-gc', MALLOC_ARENA_MAX: '2' },
-  jitless: { NODE_OPTIONS: '--max-semi-space-size=1 --expose-gc --jitless' },
+  default: { env: {}, node: ['--turbofan'] },
+  service: { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '1' }, node: [] },
+  'service+turbofan': {
+    env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '1' },
+    node: ['--turbofan'],
+  },
+  'previous-service': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: ['--turbofan'] },
+  'no-arena-max': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: [] },
+  'no-gc': { env: { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '1' }, node: [] },
+  jitless: { env: { NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --jitless`, MALLOC_ARENA_MAX: '1' }, node: [] },
 };
 
 const kb = (x) => `${(x / 1024).toFixed(1)} MB`;
@@ -212,15 +217,13 @@ async function daemonRuns(host) {
     ],
   ];
   for (const name of values.variants.split(',')) {
-    const env = VARIANTS[name];
-    if (!env) throw new Error(`unknown variant ${name} (known: ${Object.keys(VARIANTS).join(', ')})`);
-    const r = await runDaemon(host, env, cycles, checkpoint);
+    const variant = VARIANTS[name];
+    if (!variant) throw new Error(`unknown variant ${name} (known: ${Object.keys(VARIANTS).join(', ')})`);
+    const r = await runDaemon(host, variant, cycles, checkpoint);
     const slope = trend(r.samples.filter((s) => s.cycle >= checkpoint));
     rows.push([
       name,
-      Object.entries(env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ') || '(none)',
+      [...Object.entries(variant.env).map(([k, v]) => `${k}=${v}`), ...variant.node].join(' ') || '(none)',
       kb(r.atCheckpoint.rss),
       kb(r.atCheckpoint.anon),
       kb(r.atEnd.rss),
@@ -243,10 +246,11 @@ async function daemonRuns(host) {
   );
 }
 
-function runDaemon(host, env, cycles, checkpoint) {
+function runDaemon(host, { env, node }, cycles, checkpoint) {
   const child = spawn(
     NODE,
     [
+      ...node,
       CLI,
       'serve',
       '--replay',
