@@ -152,7 +152,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     switch (url.pathname) {
       case telemetryPath: {
         const format = negotiate(request.headers.accept);
-        send(response, 200, CONTENT_TYPES[format], await state.exposition.render(format));
+        sendChunks(response, CONTENT_TYPES[format], await state.exposition.chunks(format));
         return;
       }
       case '/healthz': {
@@ -204,6 +204,21 @@ export function close(server: http.Server): Promise<void> {
     // A request in flight has 2 s to finish; then its socket goes too.
     setTimeout(() => server.closeAllConnections(), 2000).unref();
   });
+}
+
+/** A 200 whose body is already bytes (the cached exposition): written as is, no copy into one buffer. */
+function sendChunks(response: http.ServerResponse, type: string, chunks: readonly Buffer[]): void {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  response.writeHead(200, { 'Content-Type': type, 'Content-Length': length, 'Cache-Control': 'no-store' });
+  if (response.req.method === 'HEAD') {
+    response.end();
+    return;
+  }
+  response.cork(); // one writev for the headers and every chunk
+  for (const chunk of chunks) response.write(chunk);
+  response.end();
+  response.uncork();
 }
 
 function send(response: http.ServerResponse, status: number, type: string, body: string): void {
