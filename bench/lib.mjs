@@ -90,3 +90,19 @@ export function raisePriority() {
     return false;
   }
 }
+
+/**
+ * The environment the systemd unit gives the daemon (its Environment= lines other than XENDOCTOR_DAEMON),
+ * so the benchmarks run `serve` as shipped. openrc/xendoctor.confd exports the same (a test checks both).
+ */
+export function serviceEnvironment() {
+  const unit = readFileSync(new URL('../systemd/xendoctor.service', import.meta.url), 'utf8');
+  const env = {};
+  for (const [, quoted, plain] of unit.matchAll(/^Environment=(?:"([^"]*)"|(\S+))$/gm)) {
+    const assignment = quoted ?? plain;
+    const eq = assignment.indexOf('=');
+    const name = assignment.slice(0, eq);
+    if (name !== 'XENDOCTOR_DAEMON') env[name] = assignment.slice(eq + 1);
+  }
+  return env;
+}

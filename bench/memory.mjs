@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machine, mean, median, table } from './lib.mjs';
+import { machine, mean, median, serviceEnvironment, table } from './lib.mjs';
 import { makeSyntheticHost } from './synthetic-host.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,10 +31,11 @@ const { values } = parseArgs({
 
 // The settings the service files ship (systemd/xendoctor.service, openrc/xendoctor.confd), and others
 // measured to decide. `serve` turns V8's optimising compiler off itself unless node runs with --turbofan.
-const SHIPPED_NODE_OPTIONS = '--max-semi-space-size=1 --expose-gc';
+const SHIPPED = serviceEnvironment();
+const SHIPPED_NODE_OPTIONS = SHIPPED.NODE_OPTIONS;
 const VARIANTS = {
   default: { env: {}, node: ['--turbofan'] },
-  service: { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '1' }, node: [] },
+  service: { env: SHIPPED, node: [] },
   'service+turbofan': {
     env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '1' },
     node: ['--turbofan'],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scrape benchmark (not a unit test): `node bench/scrape.mjs [--scrapes 2000] [--wrk-seconds 10]` after
 // `npm run build`. Everything on 127.0.0.1.
-//  1. `xendoctor serve` (with the service files' NODE_OPTIONS) on the synthetic 64-domain, 128-port host,
+//  1. `xendoctor serve` (with the service files' environment) on the synthetic 64-domain, 128-port host,
 //     and a floor (a bare node server answering a copy of the same body),
 //     after its first cycle (a scrape only copies the cached text), against Debian's
 //     prometheus-node-exporter with its default collectors on another loopback port, started here and
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machine, pct, raisePriority, ratio, table } from './lib.mjs';
+import { machine, pct, raisePriority, ratio, serviceEnvironment, table } from './lib.mjs';
 import { makeSyntheticHost } from './synthetic-host.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,11 +27,12 @@ const { values } = parseArgs({
   options: {
     scrapes: { type: 'string', default: '2000' },
     'wrk-seconds': { type: 'string', default: '10' },
-    // As systemd/xendoctor.service and openrc/xendoctor.confd set it.
-    'node-options': { type: 'string', default: '--max-semi-space-size=1 --expose-gc' },
+    // Default: as systemd/xendoctor.service and openrc/xendoctor.confd set it.
+    'node-options': { type: 'string' },
   },
 });
 const scrapes = Number(values.scrapes);
+const nodeOptions = values['node-options'] === undefined ? {} : { NODE_OPTIONS: values['node-options'] };
 const wrkSeconds = Math.min(30, Number(values['wrk-seconds']));
 
 const reniced = raisePriority();
@@ -73,7 +74,10 @@ async function startXendoctor(host) {
       '--log-level',
       'info',
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: values['node-options'] } },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...serviceEnvironment(), ...nodeOptions },
+    },
   );
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));

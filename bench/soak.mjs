@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { serviceEnvironment } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -134,7 +135,8 @@ async function main() {
       '--log-level',
       'info',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // As the service files run it (their Environment= / exports).
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serviceEnvironment() } },
   );
   let log = '';
   const onData = (chunk) => {
