@@ -36,14 +36,11 @@ const SHIPPED_NODE_OPTIONS = SHIPPED.NODE_OPTIONS;
 const VARIANTS = {
   default: { env: {}, node: ['--turbofan'] },
   service: { env: SHIPPED, node: [] },
-  'service+turbofan': {
-    env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '1' },
-    node: ['--turbofan'],
-  },
+  'service+turbofan': { env: SHIPPED, node: ['--turbofan'] },
   'previous-service': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: ['--turbofan'] },
   'no-arena-max': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: [] },
-  'no-gc': { env: { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '1' }, node: [] },
-  jitless: { env: { NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --jitless`, MALLOC_ARENA_MAX: '1' }, node: [] },
+  'no-gc': { env: { ...SHIPPED, NODE_OPTIONS: SHIPPED_NODE_OPTIONS.replace(' --expose-gc', '') }, node: [] },
+  jitless: { env: { ...SHIPPED, NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --jitless` }, node: [] },
 };
 
 const kb = (x) => `${(x / 1024).toFixed(1)} MB`;
