@@ -8,14 +8,17 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/args.js';
 import type { Remedy } from '../src/check.js';
 import { BACKUPS_DIR } from '../src/remedies/apply.js';
+import { LOCK_FILE } from '../src/remedies/lock.js';
 import { autoballoonOff } from '../src/remedies/autoballoon-off.js';
 import { gnttabMaxFrames } from '../src/remedies/gnttab-max-frames.js';
 import { mountXenfs, XENFS_FSTAB_LINE } from '../src/remedies/mount-xenfs.js';
@@ -358,8 +361,20 @@ describe('xendoctor fix: errors leave files untouched', () => {
     );
     const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes(), { fs });
     expect(code).toBe(2);
+    // The lock, beside the backups, is the first thing fix writes there.
+    expect(out).toContain('cannot create the folder /var/lib/xendoctor: the file system is read-only');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('backups cannot be written (EROFS on the backups folder only): nothing is changed', async () => {
+    const root = host();
+    const before = snapshot(root);
+    const fs = failingFs((op, file) => (op === 'mkdir' && file.includes(BACKUPS_DIR) ? 'EROFS' : undefined));
+    const { code, out } = await fix(root, ['--apply', '--yes'], fileProbes(), { fs });
+    expect(code).toBe(2);
     expect(out).toContain(`cannot create the backup folder ${BACKUPS_DIR}: the file system is read-only`);
     expect(snapshot(root)).toEqual(before);
+    expect(existsSync(path.join(root, LOCK_FILE)), 'the lock is released').toBe(false);
   });
 
   it('a missing file: that remedy is refused with a message, the others are applied', async () => {
@@ -455,6 +470,65 @@ describe('xendoctor fix: errors leave files untouched', () => {
         'gnttab_max_frames=256  console=vga sched=credit',
       ),
     );
+  });
+});
+
+describe('xendoctor fix: one apply or undo at a time', () => {
+  const lockAt = (root: string, content: string) => {
+    mkdirSync(path.dirname(path.join(root, LOCK_FILE)), { recursive: true });
+    writeFileSync(path.join(root, LOCK_FILE), content);
+  };
+  /** The pid of a process that has exited. */
+  const deadPid = () => {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    return Number(child.stdout);
+  };
+
+  it('refuses while another live fix holds the lock, changes nothing, and leaves its lock alone', async () => {
+    const root = host();
+    const before = snapshot(root);
+    lockAt(root, `${process.pid}\n`); // this test process: alive
+    for (const argv of [
+      ['--apply', '--yes'],
+      ['--undo', '--yes'],
+    ]) {
+      const { code, out } = await fix(root, argv, fileProbes());
+      expect(code).toBe(2);
+      expect(out).toContain(`another xendoctor fix (pid ${process.pid}) is applying or undoing on this host`);
+    }
+    expect(snapshot(root)).toEqual(before);
+    expect(backups(root)).toEqual([]);
+    expect(read(root, LOCK_FILE)).toBe(`${process.pid}\n`);
+  });
+
+  it('takes over the lock of a fix that died, and releases it when done', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    lockAt(root, `${deadPid()}\n`);
+    expect((await fix(root, ['--apply', '--yes'], fileProbes())).code).toBe(0);
+    expect(backups(root)).toHaveLength(1);
+    expect(existsSync(path.join(root, LOCK_FILE))).toBe(false);
+    expect((await fix(root, ['--undo', '--yes'], [])).code).toBe(0);
+    expect(existsSync(path.join(root, LOCK_FILE))).toBe(false);
+  });
+
+  it('a lock without a pid: held while fresh (a fix starting), stale once old', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    lockAt(root, '');
+    const fresh = await fix(root, ['--apply', '--yes'], fileProbes());
+    expect(fresh.code).toBe(2);
+    expect(fresh.out).toContain('another xendoctor fix is applying or undoing');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path.join(root, LOCK_FILE), old, old);
+    expect((await fix(root, ['--apply', '--yes'], fileProbes())).code).toBe(0);
+  });
+
+  it('is released after an apply that failed and rolled back', async () => {
+    const root = host();
+    const fs = failingFs((op, file) => (op === 'rename' && file.includes('xl.conf') ? 'EACCES' : undefined));
+    expect((await fix(root, ['--apply', '--yes'], fileProbes(), { fs })).code).toBe(2);
+    expect(existsSync(path.join(root, LOCK_FILE))).toBe(false);
   });
 });
 

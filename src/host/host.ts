@@ -278,8 +278,8 @@ export function stuckCommandSamples(registry: StuckRegistry = sharedStuckRegistr
   ];
 }
 
-// Signal 0 tests for existence: ESRCH means gone; EPERM means alive but not ours (still counts).
-function isAlive(pid: number): boolean {
+/** Whether a process exists. Signal 0 tests for it: ESRCH means gone; EPERM means alive but not ours. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -72,7 +72,7 @@ export function sha256(bytes: Buffer | string): string {
 }
 
 // The host seam's rule: an absolute host path joined to the root must stay inside it.
-function underRoot(root: string, file: string): string {
+export function underRoot(root: string, file: string): string {
   const joined = path.join(root, path.posix.normalize(`/${file}`));
   if (joined !== root && !joined.startsWith(root === '/' ? '/' : `${root}/`)) {
     throw new FixError(file, `${file}: path escapes the root ${root}`, 'EINVAL');

@@ -9,6 +9,7 @@ import { createHost, type Host } from '../host/host.js';
 import { hostFlags, hostOptionsFrom } from '../host/options.js';
 import { runReport } from '../report/run.js';
 import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoBackup } from './apply.js';
+import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 
 /** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
@@ -129,7 +130,9 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
           return FIX_EXIT.pending;
         }
       }
-      const result = await undoBackup(name, { fs: deps.fs, say, now: deps.now, root: host.root });
+      const result = await withFixLock(deps.fs, host.root, () =>
+        undoBackup(name, { fs: deps.fs, say, now: deps.now, root: host.root }),
+      );
       if (result.restored > 0)
         say(`Undone: ${plural(result.restored, 'file')} put back as they were before ${result.backup}.`);
       return result.failed ? FIX_EXIT.failed : FIX_EXIT.ok;
@@ -162,7 +165,9 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
     }
     say('Applying:');
     const runActions = host.root === '/' || hostOptions.path !== undefined || deps.host !== undefined;
-    const result = await applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say });
+    const result = await withFixLock(deps.fs, host.root, () =>
+      applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say }),
+    );
     if (result.backup && result.written > 0) {
       say(
         `Backup of the old files: ${BACKUPS_DIR}/${result.backup} (undo: xendoctor fix --undo ${result.backup})`,
