@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Scrape benchmark (not a unit test): `node bench/scrape.mjs [--scrapes 2000] [--wrk-seconds 10]` after
+// Scrape benchmark (not a unit test): `node bench/scrape.mjs [--scrapes 2000] [--wrk-seconds 10]
+// [--node-args=--turbofan]` after
 // `npm run build`. Everything on 127.0.0.1.
 //  1. `xendoctor serve` (with the service files' environment) on the synthetic 64-domain, 128-port host,
 //     and a floor (a bare node server answering a copy of the same body),
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     'wrk-seconds': { type: 'string', default: '10' },
     // Default: as systemd/xendoctor.service and openrc/xendoctor.confd set it.
     'node-options': { type: 'string' },
+    // Flags for node itself, e.g. --node-args=--turbofan (serve keeps V8's optimising compiler then).
+    'node-args': { type: 'string', default: '' },
   },
 });
 const scrapes = Number(values.scrapes);
@@ -61,6 +64,7 @@ async function startXendoctor(host) {
   const child = spawn(
     process.execPath,
     [
+      ...values['node-args'].split(' ').filter(Boolean),
       CLI,
       'serve',
       '--replay',
@@ -90,7 +94,7 @@ async function startXendoctor(host) {
   }
   await sleep(1000); // the whole first cycle, not only its first probe
   return {
-    name: 'xendoctor serve',
+    name: `xendoctor serve${values['node-args'] ? ` (node ${values['node-args']})` : ''}`,
     pid: child.pid,
     url: `http://127.0.0.1:${port}/metrics`,
     port: Number(port),
