@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Scrape benchmark (not a unit test): `node bench/scrape.mjs [--scrapes 2000] [--wrk-seconds 10]
-// [--node-args=--turbofan]` after
-// `npm run build`. Everything on 127.0.0.1.
+// [--node-args=--turbofan]` after `npm run build`. Everything on 127.0.0.1.
 //  1. `xendoctor serve` (with the service files' environment) on the synthetic 64-domain, 128-port host,
 //     and a floor (a bare node server answering a copy of the same body),
 //     after its first cycle (a scrape only copies the cached text), against Debian's
