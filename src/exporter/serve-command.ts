@@ -74,7 +74,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   // The daemon runs the same short cycle for months: V8's optimising compiler (TurboFan) buys it nothing
   // measurable and costs memory (its compile zones and code) and CPU (compiling, and recompiling what the
   // per-cycle full GC flushed). Without it (the interpreter and the baseline compiler still run): ~6 MB less
-  // RSS and ~10% less CPU per cycle on the 64-domain host (npm run bench:memory). It cannot go in
+  // RSS and ~15% less CPU per cycle on the 64-domain host (npm run bench:memory). It cannot go in
   // NODE_OPTIONS (node refuses V8 flags there), and it is safe to set at run time: V8 reads it at each
   // tier-up decision. `node --turbofan /usr/bin/xendoctor serve` keeps it (the benchmark compares both).
   if (!process.execArgv.includes('--turbofan')) setFlagsFromString('--no-opt');
