@@ -39,3 +39,15 @@ describe.each(hosts)('golden report for %s', (name) => {
     compare(`${name}.txt`, renderText(doc, { colour: false }));
   });
 });
+
+// A host captured by `xendoctor capture` keeps the report of the live host (REPORT.json): replayed, it must
+// give that same report, or the capture (or a check) reads something the replay does not have.
+const captured = hosts.filter((name) => existsSync(path.join(HOSTS, name, 'REPORT.json')));
+
+describe.each(captured)('replayed capture %s', (name) => {
+  it('reports what the live host reported when it was captured', async () => {
+    const { document } = await runReport(fixtureHost(name), probes);
+    const live = JSON.parse(readFileSync(path.join(HOSTS, name, 'REPORT.json'), 'utf8')) as ReportDocument;
+    expect(normalise(document, name)).toEqual(normalise(live, name));
+  });
+});
