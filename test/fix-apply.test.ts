@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,6 +85,54 @@ describe('xendoctor fix (plan only)', () => {
       /Boot-time changes \(gnttab-max-frames, sched-credit\).*reboot needed\. xendoctor never reboots\./,
     );
     expect(out).toContain('5 to apply (4 files, 1 command), 0 already applied, 0 by hand only, 0 refused.');
+  });
+
+  it('--json: the same plan for machines (states, diffs, argv, hashes --apply checks), and changes nothing', async () => {
+    const root = host({ 'etc/fstab': fstab });
+    const before = snapshot(root);
+    const { code, out } = await fix(root, ['--json'], allProbes());
+    expect(code).toBe(1);
+    expect(snapshot(root)).toEqual(before);
+    const doc = JSON.parse(out);
+    expect(doc.summary).toEqual({
+      apply: 5,
+      done: 0,
+      manual: 0,
+      blocked: 0,
+      files: 4,
+      commands: 1,
+      rebootNeeded: true,
+    });
+    const byId = Object.fromEntries(doc.remedies.map((r: { id: string }) => [r.id, r]));
+    expect(byId['sched-credit']).toMatchObject({ state: 'apply', reboot: true, suggestedBy: ['scheduler'] });
+    expect(byId['sched-credit'].edits[0].diff).toContain(
+      '+GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M gnttab_max_frames=256 sched=credit"',
+    );
+    expect(byId['send-redirects-off'].commands).toEqual([['sysctl', '-p', SYSCTL_DROP_IN]]);
+    expect(byId['gnttab-max-frames'].instructions[0]).toMatch(/^grub-mkconfig -o \/boot\/grub\/grub.cfg/);
+    const grub = doc.files.find((f: { path: string }) => f.path === '/etc/default/grub');
+    expect(grub.sha256Before).toBe(createHash('sha256').update(debianGrub).digest('hex'));
+    expect(doc.files.find((f: { path: string }) => f.path === SYSCTL_DROP_IN)).toMatchObject({
+      existed: false,
+      sha256Before: null,
+      mode: '0644',
+    });
+
+    // Once the file edits are in, nothing is left to apply (exit 0); the reboot is still needed.
+    expect((await fix(root, ['--apply', '--yes'], fileProbes())).code).toBe(0);
+    const again = await fix(root, ['--json'], fileProbes());
+    expect(again.code).toBe(0);
+    const after = JSON.parse(again.out);
+    expect(after.summary).toMatchObject({ apply: 0, done: 4, files: 0, rebootNeeded: true });
+    const edits = after.remedies.flatMap((r: { edits: { alreadyDone: boolean }[] }) => r.edits);
+    expect(edits.length).toBeGreaterThan(0);
+    expect(edits.every((e: { alreadyDone: boolean }) => e.alreadyDone)).toBe(true);
+  });
+
+  it('--json cannot be combined with --apply or --undo', async () => {
+    const root = host();
+    await expect(fix(root, ['--json', '--apply', '--yes'], [])).rejects.toThrow(UsageError);
+    await expect(fix(root, ['--json', '--undo'], [])).rejects.toThrow(/--json shows the plan only/);
   });
 
   it('says there is nothing to fix when no finding has a remedy', async () => {

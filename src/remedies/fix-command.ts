@@ -11,6 +11,7 @@ import { runReport } from '../report/run.js';
 import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoBackup } from './apply.js';
 import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
+import { planDocument } from './plan-document.js';
 
 /** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
 export const FIX_EXIT = {
@@ -29,6 +30,7 @@ const usage = `Usage: xendoctor fix [options]                 show the plan: dif
 Options:
   --apply                apply the plan: edit files (atomically, with a backup) and run the runtime commands
   --only ID              only this remedy (repeatable); ids are shown in the plan
+  --json                 the plan as JSON (for config management); changes nothing
   --yes                  do not ask for confirmation (needed when stdin is not a terminal)
   --undo [BACKUP]        restore the files saved under ${BACKUPS_DIR}/BACKUP (default: the newest)
   --root, --path, --replay, --timeout   as for the report
@@ -45,6 +47,7 @@ was refused or failed (nothing or not everything applied; see the messages), 3 i
 const fixFlags = {
   ...hostFlags,
   apply: {},
+  json: {},
   only: { value: true, repeat: true },
   yes: {},
   undo: {},
@@ -92,6 +95,9 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
     );
   }
   if (has('apply') && has('undo')) throw new UsageError('flags --apply and --undo cannot be combined');
+  if (has('json') && (has('apply') || has('undo'))) {
+    throw new UsageError('flag --json shows the plan only: it cannot be combined with --apply or --undo');
+  }
   if (has('yes') && !has('apply') && !has('undo')) throw new UsageError('flag --yes needs --apply or --undo');
   if (has('only') && has('undo')) throw new UsageError('flag --only cannot be combined with --undo');
   const maxPositionals = has('undo') ? 1 : 0;
@@ -144,7 +150,11 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
       fs: deps.fs,
       only: args.flags.get('only') ?? [],
     });
-    deps.write(renderPlan(plan, { applying: has('apply') }));
+    deps.write(
+      has('json')
+        ? `${JSON.stringify(planDocument(plan), null, 2)}\n`
+        : renderPlan(plan, { applying: has('apply') }),
+    );
     const toApply = plan.remedies.filter((r) => r.state === 'apply');
     const blocked = plan.remedies.some((r) => r.state === 'blocked');
     if (!has('apply')) {
