@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machine, mean, median, serviceEnvironment, table } from './lib.mjs';
-import { makeSyntheticHost } from './synthetic-host.mjs';
+import { makeSyntheticHost, reportCommands } from './synthetic-host.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -111,17 +111,7 @@ async function floors(host) {
   }
 
   // A node process that does nothing but spawn the report's commands, 1 s apart, with the seam's pool.
-  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
-  const { probes } = await import(path.join(ROOT, 'build/probes/index.js'));
-  const { runReport } = await import(path.join(ROOT, 'build/report/run.js'));
-  const { context } = await runReport(
-    createHost({ root: host, path: [path.join(host, 'commands')] }),
-    probes,
-  );
-  const list = (await context.commands()).map((c) => {
-    const [name, ...args] = c.command.split(' ');
-    return [path.join(host, 'commands', name), ...args];
-  });
+  const list = await reportCommands(host);
   const listFile = path.join(work, 'commands.json');
   writeFileSync(listFile, JSON.stringify(list));
   const loop = path.join(ROOT, 'bench/spawn-floor.mjs');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { machine, mean, median, ms, pct, raisePriority, ratio, table, timeRounds } from './lib.mjs';
-import { makeSyntheticHost } from './synthetic-host.mjs';
+import { makeSyntheticHost, reportCommands } from './synthetic-host.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -148,19 +148,6 @@ async function spawnCost() {
       'only; it costs more than /bin/true (a shell starts and reads the reply), which is why the report is\n' +
       'compared with spawning the very same fake commands as well as with /bin/true.',
   );
-}
-
-/** The commands one report runs on a host (argv with an absolute executable), from a run in this process. */
-async function reportCommands(dir) {
-  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
-  const { probes } = await import(path.join(ROOT, 'build/probes/index.js'));
-  const { runReport } = await import(path.join(ROOT, 'build/report/run.js'));
-  const { context } = await runReport(createHost({ root: dir, path: [path.join(dir, 'commands')] }), probes);
-  const commands = await context.commands();
-  return commands.map((c) => {
-    const [name, ...args] = c.command.split(' ');
-    return [path.join(dir, 'commands', name), ...args];
-  });
 }
 
 /** Writes the floor's command lists (the report's own fake commands, and as many /bin/true) for a host. */

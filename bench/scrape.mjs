@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machine, pct, raisePriority, ratio, serviceEnvironment, table } from './lib.mjs';
-import { makeSyntheticHost } from './synthetic-host.mjs';
+import { makeSyntheticHost, reportOn } from './synthetic-host.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -277,13 +277,7 @@ function parseWrk(out) {
 async function renderCost(host) {
   const { Registry, collectDefaultMetrics } = await import('prom-client');
   const { Exposition, processMetrics } = await import(path.join(ROOT, 'build/exporter/exposition.js'));
-  const { runReport } = await import(path.join(ROOT, 'build/report/run.js'));
-  const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
-  const { probes } = await import(path.join(ROOT, 'build/probes/index.js'));
-  const { results } = await runReport(
-    createHost({ root: host, path: [path.join(host, 'commands')] }),
-    probes,
-  );
+  const { results } = await reportOn(host);
   const snapshot = () => ({
     runs: results.map((result) => ({ result, finishedAt: Date.now() })),
     commandTimeouts: new Map(),

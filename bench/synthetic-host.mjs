@@ -87,3 +87,23 @@ export function makeSyntheticHost(dir, { domains, ports }) {
   // one ethtool per bridge and port.
   return { commandCount: 5 + domains + ports + 1 };
 }
+
+/** A full report on a replayed host, in this process, with tsc's modules (build/): { results, context, ... }. */
+export async function reportOn(dir) {
+  const build = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../build');
+  const [{ createHost }, { probes }, { runReport }] = await Promise.all([
+    import(path.join(build, 'host/host.js')),
+    import(path.join(build, 'probes/index.js')),
+    import(path.join(build, 'report/run.js')),
+  ]);
+  return runReport(createHost({ root: dir, path: [path.join(dir, 'commands')] }), probes);
+}
+
+/** The commands one report runs on a replayed host, as argv with the absolute fake executable first. */
+export async function reportCommands(dir) {
+  const { context } = await reportOn(dir);
+  return (await context.commands()).map((c) => {
+    const [name, ...args] = c.command.split(' ');
+    return [path.join(dir, 'commands', name), ...args];
+  });
+}
