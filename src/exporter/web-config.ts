@@ -230,34 +230,23 @@ function tlsPlan(where: string, value: unknown, dir: string): TlsPlan | undefine
   if (VERSION_ORDER.indexOf(minVersion) > VERSION_ORDER.indexOf(maxVersion)) {
     throw new ConfigError(`${where}: tls_server_config: min_version is above max_version`);
   }
-  let ciphers: string | undefined;
-  if (t.cipher_suites !== undefined && t.cipher_suites !== null) {
-    const names = stringList(at('cipher_suites'), t.cipher_suites);
-    const mapped = names.map((name) => {
-      const openssl = CIPHERS[name];
+  // Go's names for cipher suites and curves, as OpenSSL's; an unknown name is refused with the known ones.
+  const named = (key: string, table: Record<string, string>, what: string): string[] => {
+    if (t[key] === undefined || t[key] === null) return [];
+    return stringList(at(key), t[key]).map((name) => {
+      const openssl = table[name];
       if (!openssl) {
         throw new ConfigError(
-          `${at('cipher_suites')}: unknown cipher ${JSON.stringify(name)} (known: ${Object.keys(CIPHERS).join(', ')})`,
+          `${at(key)}: unknown ${what} ${JSON.stringify(name)} (known: ${Object.keys(table).join(', ')})`,
         );
       }
       return openssl;
     });
-    if (mapped.length > 0) ciphers = [TLS13_CIPHERS, ...mapped].join(':');
-  }
-  let ecdhCurve: string | undefined;
-  if (t.curve_preferences !== undefined && t.curve_preferences !== null) {
-    const names = stringList(at('curve_preferences'), t.curve_preferences);
-    const mapped = names.map((name) => {
-      const openssl = CURVES[name];
-      if (!openssl) {
-        throw new ConfigError(
-          `${at('curve_preferences')}: unknown curve ${JSON.stringify(name)} (known: ${Object.keys(CURVES).join(', ')})`,
-        );
-      }
-      return openssl;
-    });
-    if (mapped.length > 0) ecdhCurve = mapped.join(':');
-  }
+  };
+  const cipherNames = named('cipher_suites', CIPHERS, 'cipher');
+  const ciphers = cipherNames.length > 0 ? [TLS13_CIPHERS, ...cipherNames].join(':') : undefined;
+  const curveNames = named('curve_preferences', CURVES, 'curve');
+  const ecdhCurve = curveNames.length > 0 ? curveNames.join(':') : undefined;
   const honorCipherOrder =
     t.prefer_server_cipher_suites === undefined
       ? true
