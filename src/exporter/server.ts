@@ -152,7 +152,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     switch (url.pathname) {
       case telemetryPath: {
         const format = negotiate(request.headers.accept);
-        sendChunks(response, CONTENT_TYPES[format], await state.exposition.chunks(format));
+        send(response, 200, CONTENT_TYPES[format], await state.exposition.chunks(format));
         return;
       }
       case '/healthz': {
@@ -206,26 +206,26 @@ export function close(server: http.Server): Promise<void> {
   });
 }
 
-/** A 200 whose body is already bytes (the cached exposition): written as is, no copy into one buffer. */
-function sendChunks(response: http.ServerResponse, type: string, chunks: readonly Buffer[]): void {
+/**
+ * Answers with a body given as text, or as bytes already encoded (the cached exposition: written as is, its
+ * chunks and the headers in one writev, no copy into one buffer). HEAD gets the headers only.
+ */
+function send(
+  response: http.ServerResponse,
+  status: number,
+  type: string,
+  body: string | readonly Buffer[],
+): void {
+  const chunks = typeof body === 'string' ? [Buffer.from(body)] : body;
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
-  response.writeHead(200, { 'Content-Type': type, 'Content-Length': length, 'Cache-Control': 'no-store' });
+  response.writeHead(status, { 'Content-Type': type, 'Content-Length': length, 'Cache-Control': 'no-store' });
   if (response.req.method === 'HEAD') {
     response.end();
     return;
   }
-  response.cork(); // one writev for the headers and every chunk
+  response.cork();
   for (const chunk of chunks) response.write(chunk);
   response.end();
   response.uncork();
-}
-
-function send(response: http.ServerResponse, status: number, type: string, body: string): void {
-  response.writeHead(status, {
-    'Content-Type': type,
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-  });
-  response.end(response.req.method === 'HEAD' ? undefined : body);
 }
