@@ -65,7 +65,7 @@ beforeAll(async () => {
   await schedule.runGroup(groups[0] as (typeof groups)[0]);
   const bcrypt = await import('bcryptjs');
   HASH_NEW = await bcrypt.default.hash('n3w-secret', 4);
-}, 30_000);
+});
 
 const servers: http.Server[] = [];
 afterEach(async () => {
