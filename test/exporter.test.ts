@@ -207,10 +207,13 @@ describe('schedule and state', () => {
   it('never starts a second cycle of a group while one runs, and survives a probe that throws', async () => {
     let release: () => void = () => {};
     let runs = 0;
+    let markStarted: () => void = () => {};
+    const slowStarted = new Promise<void>((resolve) => (markStarted = resolve));
     const slow = probe('slow', async () => {
       runs++;
       await new Promise<void>((resolve) => {
         release = resolve;
+        markStarted();
       });
       return ok('done');
     });
@@ -229,7 +232,7 @@ describe('schedule and state', () => {
       onProblem: (what) => problems.push(what),
     });
     const first = schedule.runGroup(group);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await slowStarted; // the slow probe runs (an event, not a sleep that a loaded machine can outlast)
     const second = schedule.runGroup(group);
     expect(problems).toEqual(['overlap']);
     release();

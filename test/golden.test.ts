@@ -1,5 +1,6 @@
 // Golden reports: every fixture host's full report, as text and JSON, compared with test/golden/.
-// Regenerate with `UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts` and review the diff like code.
+// Regenerate with `UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts` and review the diff like code. A missing
+// golden is written outside CI and fails when CI is set (test/golden-policy.ts).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +9,10 @@ import { probes } from '../src/probes/index.js';
 import type { ReportDocument } from '../src/report/document.js';
 import { runReport } from '../src/report/run.js';
 import { renderText } from '../src/report/text.js';
+import { goldenAction } from './golden-policy.js';
 import { fixtureHost, HOSTS } from './helpers.js';
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
-const update = process.env.UPDATE_GOLDEN === '1';
 
 // Only what differs between runs is pinned: the clock, timings and where the fixtures live.
 function normalise(doc: ReportDocument, name: string): ReportDocument {
@@ -25,7 +26,13 @@ function normalise(doc: ReportDocument, name: string): ReportDocument {
 
 function compare(file: string, actual: string) {
   const full = path.join(GOLDEN, file);
-  if (update || !existsSync(full)) writeFileSync(full, actual);
+  const action = goldenAction(existsSync(full), process.env);
+  if (action === 'fail-missing') {
+    throw new Error(
+      `no golden test/golden/${file} (CI): run UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts and commit it`,
+    );
+  }
+  if (action === 'write') writeFileSync(full, actual);
   expect(actual).toBe(readFileSync(full, 'utf8'));
 }
 

@@ -47,7 +47,8 @@ const alive = (pid: number) => {
     return false;
   }
 };
-const waitFor = async (condition: () => boolean, ms = 2000) => {
+// The deadline only turns a hang into a clear failure; it is no verdict on speed (the machine may be loaded).
+const waitFor = async (condition: () => boolean, ms = 30_000) => {
   const until = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > until) throw new Error('condition not met in time');
@@ -61,13 +62,13 @@ beforeAll(() => {
   runs = path.join(base, 'runs');
   mkdirSync(bin);
   mkdirSync(runs);
-  script('sleeper', 'sleep 30');
-  script('deaf', "trap '' TERM; sleep 30 & wait; sleep 30");
-  script('self-stopping', 'kill -STOP $$; sleep 30');
-  script('stopped-deaf', "trap '' TERM; kill -STOP $$; sleep 30 & wait; sleep 30");
-  script('hung-xl', 'sleep 30');
+  script('sleeper', 'sleep 600');
+  script('deaf', "trap '' TERM; sleep 600 & wait; sleep 600");
+  script('self-stopping', 'kill -STOP $$; sleep 600');
+  script('stopped-deaf', "trap '' TERM; kill -STOP $$; sleep 600 & wait; sleep 600");
+  script('hung-xl', 'sleep 600');
   script('other', 'echo fine');
-  script('shared-hang', 'sleep 30');
+  script('shared-hang', 'sleep 600');
 });
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -76,11 +77,10 @@ describe('a hung command is ended, never left stuck, when signals work', () => {
   it('ends a sleeping command with SIGTERM and lets the next one start', async () => {
     const stuckRegistry = new StuckRegistry();
     const host = createHost({ path: [bin], stuckRegistry, ...fast });
-    const started = Date.now();
+    // Ended by the signal, not waited out: the 600 s sleep outlasts vitest's test timeout.
     const result = await host.run(['sleeper']);
     expect(result).toMatchObject({ timedOut: true, signal: 'SIGTERM', stuck: false, failed: true });
     expect(result.blockedBy).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(host.stuckCommands?.()).toEqual([]);
     await host.run(['sleeper']);
     expect(starts('sleeper')).toBe(2);
@@ -131,7 +131,7 @@ describe('a command SIGKILL cannot end', () => {
     const host = createHost({ path: [bin], stuckRegistry, sendSignal: unkillable, ...fast });
     const started = Date.now();
     const first = await host.run(['hung-xl', 'info']);
-    expect(Date.now() - started).toBeLessThan(2000); // timeout + 2 graces, not the 30 s sleep
+    // Returned after the timeout and two graces, not the 600 s sleep (which outlasts the test timeout).
     expect(first).toMatchObject({ stuck: true, timedOut: true, failed: true, exitCode: null });
     const [entry] = host.stuckCommands?.() ?? [];
     expect(entry).toMatchObject({ name: 'hung-xl', command: 'hung-xl info' });

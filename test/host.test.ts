@@ -20,8 +20,8 @@ beforeAll(() => {
   mkdirSync(bin);
   writeFileSync(path.join(root, 'proc/xen/capabilities'), 'control_d\n');
   script('echo-env', 'echo "LC_ALL=$LC_ALL LANG=$LANG"; echo "args:$*"; echo oops >&2; exit 3');
-  script('sleeper', 'sleep 30');
-  script('stubborn', "trap '' TERM; sleep 30 & wait; sleep 30");
+  script('sleeper', 'sleep 600');
+  script('stubborn', "trap '' TERM; sleep 600 & wait; sleep 600");
   script('flood', 'head -c 5000000 /dev/zero');
   writeFileSync(path.join(bin, 'not-executable'), 'echo no');
 });
@@ -81,17 +81,14 @@ describe('commands on the path', () => {
   });
   it('kills a hanging command at the timeout', async () => {
     const host = createHost({ root, path: [bin], timeoutMs: 200, killGraceMs: 200 });
-    const started = Date.now();
+    // Ended by the signal, not waited out: the 600 s sleep outlasts vitest's test timeout.
     const result = await host.run(['sleeper']);
     expect(result).toMatchObject({ timedOut: true, failed: true, signal: 'SIGTERM', stuck: false });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
   it('escalates to SIGKILL for a command that ignores SIGTERM, children included', async () => {
     const host = createHost({ root, path: [bin], timeoutMs: 200, killGraceMs: 200 });
-    const started = Date.now();
     const result = await host.run(['stubborn']);
     expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', stuck: false });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
   it('keeps reading after the command exits while output still arrives (a child holds the pipe)', async () => {
     // The shell exits at once; its background child writes for another ~0.5 s. A fixed grace after exit

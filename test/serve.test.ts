@@ -94,8 +94,8 @@ describe('xendoctor serve health and shutdown', () => {
     const seen: number[] = [];
     const daemon = await startDaemon({ config: config({ intervalSeconds: 1 }), probes, log: quiet });
     try {
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && new Set(seen).size < 3) {
+      // Until three cycles have finished, however long a loaded machine takes (vitest's timeout ends a hang).
+      while (new Set(seen).size < 3) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         const run = daemon.state.orderedRuns()[0];
         if (run) seen.push(run.finishedAt);

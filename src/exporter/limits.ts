@@ -151,6 +151,9 @@ export class TokenBucket {
   }
 }
 
+/** Milliseconds on some clock (Date.now by default; tests inject a fake one to refill buckets at will). */
+export type Clock = () => number;
+
 /**
  * One token bucket per remote address. The table is bounded: past `maxClients` entries, idle clients
  * (full buckets) are dropped, then the oldest; a flood of addresses cannot grow the heap.
@@ -162,13 +165,14 @@ export class ClientRateLimiter {
     private readonly perSecond: number,
     private readonly burst: number,
     private readonly maxClients = 4096,
+    private readonly now: Clock = Date.now,
   ) {}
 
   get enabled(): boolean {
     return this.perSecond > 0;
   }
 
-  take(client: string, now: number = Date.now()): Verdict {
+  take(client: string, now: number = this.now()): Verdict {
     if (!this.enabled) return { ok: true };
     let bucket = this.buckets.get(client);
     if (!bucket) {

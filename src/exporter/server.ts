@@ -13,6 +13,7 @@ import { CONTENT_TYPES, negotiate } from './exposition.js';
 import { landingPage } from './landing.js';
 import {
   applyConnectionLimits,
+  type Clock,
   ClientRateLimiter,
   defaultLimits,
   type Limits,
@@ -30,6 +31,8 @@ export interface ServerOptions {
   web?: WebSettings;
   /** Overrides (tests use short timeouts). */
   limits?: Partial<Limits>;
+  /** The rate limits' clock, milliseconds (default Date.now; tests step a fake one instead of sleeping). */
+  now?: Clock;
 }
 
 /**
@@ -48,9 +51,10 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
   const source = options.web?.configFile
     ? await WebConfigSource.open(options.web.configFile, log)
     : undefined;
-  const perClient = new ClientRateLimiter(limits.ratePerSecond, limits.burst);
+  const now = options.now ?? Date.now;
+  const perClient = new ClientRateLimiter(limits.ratePerSecond, limits.burst, undefined, now);
   const auth = new BasicAuth();
-  let global = globalBucket(source?.current);
+  let global = globalBucket(source?.current, now);
 
   const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     handle(request, response).catch((caught: unknown) => {
@@ -85,7 +89,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     }
     source.onChange((config) => {
       auth.clear();
-      global = globalBucket(config);
+      global = globalBucket(config, now);
       if (config.tls) {
         const tlsServer = server as unknown as https.Server & {
           requestCert: boolean;
@@ -116,7 +120,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     // Limits first: a client over its rate costs a token check, never a bcrypt.
     const client = request.socket.remoteAddress ?? '';
     const verdict = perClient.take(client);
-    const overall = verdict.ok && global ? global.take(Date.now()) : verdict;
+    const overall = verdict.ok && global ? global.take(now()) : verdict;
     if (!overall.ok) {
       response.setHeader('Retry-After', String(overall.retryAfterSeconds));
       send(response, 429, 'text/plain; charset=utf-8', 'too many requests\n');
@@ -179,9 +183,9 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
 }
 
 /** The toolkit's rate_limit: one bucket for every client (on top of the per-client one). */
-function globalBucket(config: WebConfig | undefined): TokenBucket | undefined {
+function globalBucket(config: WebConfig | undefined, now: Clock): TokenBucket | undefined {
   const rate = config?.rateLimit;
-  return rate ? new TokenBucket(rate.perSecond, rate.burst, Date.now()) : undefined;
+  return rate ? new TokenBucket(rate.perSecond, rate.burst, now()) : undefined;
 }
 
 /** Listens and resolves with the bound address (port 0 picks a free port: tests and the benchmark). */

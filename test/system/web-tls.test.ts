@@ -63,10 +63,11 @@ describe.runIf(shouldRun(missing))('web config with TLS and basic auth (curl, op
   const curl = (args: string[], route = '/metrics') => {
     const result = spawnSync(
       'curl',
-      ['-sS', '--max-time', '10', '--cacert', file('ca.crt'), '-w', '\n%{http_code}', ...args].concat([
+      // Generous: a refused login costs a bcrypt check (cost 10 for an unknown user), slow on a loaded machine.
+      ['-sS', '--max-time', '120', '--cacert', file('ca.crt'), '-w', '\n%{http_code}', ...args].concat([
         `https://127.0.0.1:${port}${route}`,
       ]),
-      { encoding: 'utf8', timeout: 20_000 },
+      { encoding: 'utf8', timeout: 150_000 },
     );
     const lines = result.stdout.trimEnd().split('\n');
     return {
