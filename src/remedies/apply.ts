@@ -12,6 +12,7 @@ import type { RemedyAction } from '../check.js';
 import type { CommandResult, Host } from '../host/host.js';
 import { VERSION } from '../version.js';
 import type { FileChange, Plan } from './plan.js';
+import { shellJoin } from './quote.js';
 
 /** The file operations fix uses; `nodeFs` on a real host, a wrapper that fails on purpose in tests. */
 export interface FixFs {
@@ -460,12 +461,12 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   let commandsRun = 0;
   if (actions.length > 0 && !deps.runActions) {
     say('  Not running the commands: --root without --path would run them on this machine. Run them there:');
-    for (const { action } of actions) say(`    $ ${action.argv.join(' ')}`);
+    for (const { action } of actions) say(`    $ ${shellJoin(action.argv)}`);
   } else {
     const broken = new Set<string>();
     for (const { remedy, action } of actions) {
       if (broken.has(remedy)) {
-        say(`  skipped: ${action.argv.join(' ')} (an earlier command of ${remedy} failed)`);
+        say(`  skipped: ${shellJoin(action.argv)} (an earlier command of ${remedy} failed)`);
         continue;
       }
       const result = await deps.host.run(action.argv, { timeoutMs: action.timeoutMs ?? ACTION_TIMEOUT_MS });
@@ -702,7 +703,7 @@ export async function undoBackup(
     say(
       '  Commands that ran are not undone (their effect ends at the next reboot unless the restored files keep it):',
     );
-    for (const c of ran) say(`    $ ${c.argv.join(' ')}`);
+    for (const c of ran) say(`    $ ${shellJoin(c.argv)}`);
   }
   return { backup: chosen.name, restored, failed: false };
 }
