@@ -2,7 +2,7 @@
 // looked up in `path` and run without a shell, with LC_ALL=C and a timeout. A whole host can therefore be
 // replayed from a folder: files under the folder, fake commands first on the path (see test/fixtures/hosts).
 import { spawn } from 'node:child_process';
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { MetricSample } from '../check.js';
 
@@ -41,6 +41,11 @@ export interface StuckCommand {
   pid: number;
   /** When it was given up on, ms since the epoch. */
   since: number;
+  /**
+   * The command itself exited but left processes in its group (pid is the group id) that outlived
+   * SIGKILL: the entry lives while any of them does.
+   */
+  group?: boolean;
 }
 
 export interface RunOptions {
@@ -220,7 +225,9 @@ export function createHost(options: HostOptions = {}): Host {
           maxOutputBytes,
           pathEnv: searchPath.join(':'),
           sendSignal,
-          onStuck: (pid) => stuck.add({ name, command, pid, since: Date.now() }),
+          onStuck: (pid, group) =>
+            stuck.add({ name, command, pid, since: Date.now(), ...(group ? { group } : {}) }),
+          groupMembers,
           onExit: (pid) => stuck.release(pid),
         });
       } finally {
@@ -237,8 +244,11 @@ export function createHost(options: HostOptions = {}): Host {
 export class StuckRegistry {
   private readonly entries = new Map<number, StuckCommand>();
 
-  /** `alive` is injectable for tests; the default asks the kernel (signal 0). */
-  constructor(private readonly alive: (pid: number) => boolean = isAlive) {}
+  /** `alive` and `groupAlive` are injectable for tests; the defaults ask the kernel. */
+  constructor(
+    private readonly alive: (pid: number) => boolean = isAlive,
+    private readonly groupAlive: (pgid: number) => boolean = (pgid) => groupMembers(pgid).length > 0,
+  ) {}
 
   add(entry: StuckCommand): void {
     this.entries.set(entry.pid, { ...entry });
@@ -250,7 +260,9 @@ export class StuckRegistry {
 
   /** The stuck processes still alive, oldest first. */
   list(): StuckCommand[] {
-    for (const pid of this.entries.keys()) if (!this.alive(pid)) this.entries.delete(pid);
+    for (const [pid, entry] of this.entries) {
+      if (!(entry.group ? this.groupAlive(pid) : this.alive(pid))) this.entries.delete(pid);
+    }
     return [...this.entries.values()].sort((a, b) => a.since - b.since).map((entry) => ({ ...entry }));
   }
 
@@ -288,6 +300,39 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Live processes of a process group (zombies do not count: they are dead, waiting for a parent to reap
+ * them). Reads /proc/<pid>/stat ("pid (comm) state ppid pgrp ..."); without /proc, asks the kernel
+ * whether anything in the group answers signal 0 and returns [pgid] if so.
+ */
+export function groupMembers(pgid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return [pgid];
+    } catch (error) {
+      return errnoCode(error) === 'EPERM' ? [pgid] : [];
+    }
+  }
+  const members: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // comm may hold spaces and parentheses: the fields after it start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] !== 'Z' && fields[2] === String(pgid)) members.push(Number(entry));
+  }
+  return members;
+}
+
 interface SpawnSettings {
   command: string;
   timeoutMs: number;
@@ -295,8 +340,13 @@ interface SpawnSettings {
   maxOutputBytes: number;
   pathEnv: string;
   sendSignal: (pid: number, signal: NodeJS.Signals) => void;
-  /** Called with the pid when the child is given up on (alive after SIGKILL and a grace). */
-  onStuck: (pid: number) => void;
+  /**
+   * Called with the pid when the child is given up on (alive after SIGKILL and a grace); `group` when the
+   * child exited and what survives is the rest of its process group.
+   */
+  onStuck: (pid: number, group?: boolean) => void;
+  /** Live processes of a group; groupMembers unless a test replaces it. */
+  groupMembers: (pgid: number) => number[];
   /** Called with the pid when the child exits, also long after it was given up on. */
   onExit: (pid: number) => void;
 }
@@ -425,8 +475,10 @@ function spawnBounded(
                   waitForPipes();
                   return;
                 }
+                // The command is done but something it started holds its pipes (`sleep 3011 &`): stop
+                // waiting, and end the whole group rather than leave it running.
+                killLeftovers(code, signal);
                 abandon();
-                finish({ exitCode: code, signal });
               }),
             settings.killGraceMs,
           ),
@@ -434,7 +486,33 @@ function spawnBounded(
       };
       waitForPipes();
     });
-    child.on('close', (code, signal) => finish({ exitCode: code, signal }));
+    // SIGKILL to the exited command's group, then watch for survivors for one grace: a process still
+    // there after it (blocked in the kernel) is counted as stuck, like an unkillable command.
+    let killingLeftovers = false;
+    const killLeftovers = (code: number | null, signal: NodeJS.Signals | null): void => {
+      killingLeftovers = true;
+      const pgid = child.pid;
+      if (pgid === undefined) return finish({ exitCode: code, signal });
+      try {
+        settings.sendSignal(-pgid, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+      const killedAt = performance.now();
+      const look = (): void => {
+        if (settings.groupMembers(pgid).length === 0) return finish({ exitCode: code, signal });
+        if (performance.now() - killedAt >= settings.killGraceMs) {
+          settings.onStuck(pgid, true);
+          return finish({ exitCode: code, signal }); // its own output is complete and valid
+        }
+        timers.push(setTimeout(look, Math.max(1, settings.killGraceMs / 20)));
+      };
+      look();
+    };
+    // Destroying the pipes to stop waiting on leftovers fires 'close' too: killLeftovers settles then.
+    child.on('close', (code, signal) => {
+      if (!killingLeftovers) finish({ exitCode: code, signal });
+    });
   });
 }
 
