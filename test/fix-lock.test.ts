@@ -1,10 +1,13 @@
-// Issue 12, item 7: a stale fix.lock taken over by several runs at once leaves exactly one holder.
+// Issue 12, item 7: a stale fix.lock taken over by several runs at once leaves exactly one holder; a
+// backup left without a manifest by a killed fix does not stop --undo.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FixError, nodeFs } from '../src/remedies/apply.js';
+import { BACKUPS_DIR, FixError, nodeFs } from '../src/remedies/apply.js';
+import { autoballoonOff } from '../src/remedies/autoballoon-off.js';
 import { LOCK_FILE, withFixLock } from '../src/remedies/lock.js';
+import { fix, probeWith, tempHost } from './fix-helpers.js';
 
 const STALE_PID = 2 ** 22 + 7; // above pid_max's default: no live process has it
 
@@ -65,5 +68,28 @@ describe('taking over a stale fix.lock', () => {
       },
       (pid) => pid !== STALE_PID,
     );
+  });
+});
+
+describe('fix --undo after a fix killed with -9', () => {
+  it('passes over a backup folder without manifest.json, says so, and undoes the older valid one', async () => {
+    const root = tempHost();
+    const xlConf = path.join(root, 'etc/xen/xl.conf');
+    const before = readFileSync(xlConf, 'utf8');
+    const probes = [probeWith('dom0-memory', [autoballoonOff()])];
+    expect((await fix(root, ['--apply', '--yes'], probes)).code).toBe(0);
+    expect(readFileSync(xlConf, 'utf8')).not.toBe(before);
+    // What a fix killed between creating its backup folder and writing its manifest leaves behind.
+    const backups = path.join(root, BACKUPS_DIR);
+    mkdirSync(path.join(backups, '20300101T000000Z'));
+    writeFileSync(path.join(backups, '20300101T000001Z'), ''); // and a torn one: not even a folder
+    mkdirSync(path.join(backups, '20300101T000002Z'));
+    writeFileSync(path.join(backups, '20300101T000002Z', 'manifest.json'), '{"format":1,"fi');
+
+    const undo = await fix(root, ['--undo', '--yes'], []);
+    expect(undo.code).toBe(0);
+    expect(undo.out).toContain('Skipping incomplete backup 20300101T000002Z');
+    expect(undo.out).toContain('Skipping incomplete backup 20300101T000000Z');
+    expect(readFileSync(xlConf, 'utf8')).toBe(before);
   });
 });

@@ -623,11 +623,15 @@ async function readManifest(
   return { dir, manifest };
 }
 
-/** A backup to undo: the named one, or the newest that changed files and is not undone or rolled back. */
+/**
+ * A backup to undo: the named one, or the newest that changed files and is not undone or rolled back;
+ * backups without a readable manifest are passed over (told to `onSkip`) unless named.
+ */
 export async function findBackup(
   fs: FixFs,
   root: string,
   name: string | undefined,
+  onSkip?: (name: string, reason: string) => void,
 ): Promise<{ name: string; dir: string; manifest: Manifest } | undefined> {
   if (name !== undefined && !/^\d{8}T\d{6}Z(-\d+)?$/.test(name)) {
     throw new FixError(
@@ -641,7 +645,16 @@ export async function findBackup(
     return { name, ...(await readManifest(fs, root, name)) };
   }
   for (const candidate of [...names].reverse()) {
-    const read = await readManifest(fs, root, candidate);
+    // A fix killed (-9) between creating its backup folder and writing the manifest leaves a folder
+    // without one; it changed nothing yet (files are written only after the manifest), so look further.
+    let read: Awaited<ReturnType<typeof readManifest>>;
+    try {
+      read = await readManifest(fs, root, candidate);
+    } catch (error) {
+      if (!(error instanceof FixError)) throw error;
+      onSkip?.(candidate, error.message);
+      continue;
+    }
     const { state, files } = read.manifest;
     if (state !== 'undone' && state !== 'rolled-back' && files.length > 0)
       return { name: candidate, ...read };
@@ -659,7 +672,9 @@ export async function undoBackup(
   deps: Pick<ApplyDeps, 'fs' | 'say' | 'now'> & { root: string },
 ): Promise<UndoResult> {
   const { fs, say, root } = deps;
-  const chosen = await findBackup(fs, root, name);
+  const chosen = await findBackup(fs, root, name, (skipped, reason) =>
+    say(`Skipping incomplete backup ${skipped} (${reason}).`),
+  );
   if (!chosen) {
     say(`Nothing to undo: no backup under ${BACKUPS_DIR} with changes that are not undone yet.`);
     return { restored: 0, failed: false };
