@@ -93,6 +93,14 @@ export interface HostOptions {
   /** Output beyond this many bytes per stream kills the command (garbage must not eat dom0's memory). */
   maxOutputBytes?: number;
   /**
+   * All commands of this host together (one host per report run or daemon cycle) may print this many bytes;
+   * a command that goes beyond is killed like one over maxOutputBytes. Default 32 MiB: the unit's
+   * MemoryMax is 256 MiB, and 16 MiB per command x many commands was not a bound.
+   */
+  maxRunOutputBytes?: number;
+  /** A file read larger than this fails with EFBIG (a link to /dev/zero must not eat memory). Default 4 MiB. */
+  maxFileBytes?: number;
+  /**
    * Where stuck commands are remembered. Default: one registry for the whole process, because the daemon
    * makes a fresh host per cycle and a stuck `xl` is a fact about the machine, not about one run.
    */
@@ -118,6 +126,10 @@ export class HostFileError extends Error {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The read cap: far above any file a probe reads (/proc/cpuinfo of 512 CPUs is ~1 MiB). */
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** The cap on all command output of one run (see HostOptions.maxRunOutputBytes). */
+export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 /** Creates the host seam. Cheap: nothing is touched until a probe asks. */
 export function createHost(options: HostOptions = {}): Host {
@@ -126,6 +138,9 @@ export function createHost(options: HostOptions = {}): Host {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const killGraceMs = options.killGraceMs ?? 1000;
   const maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // Shared by every command this host runs: what the run has collected so far.
+  const runOutput = { used: 0, max: options.maxRunOutputBytes ?? DEFAULT_MAX_RUN_OUTPUT_BYTES };
   const slots = new Semaphore(options.maxConcurrent ?? 4);
   const stuck = options.stuckRegistry ?? sharedStuckRegistry;
   const sendSignal =
@@ -141,13 +156,14 @@ export function createHost(options: HostOptions = {}): Host {
     return joined;
   };
 
-  const readFile = async (file: string): Promise<string> => {
+  const readBytes = async (file: string): Promise<Buffer> => {
     try {
-      return await fsp.readFile(resolve(file), 'utf8');
+      return await readCapped(resolve(file), file, maxFileBytes);
     } catch (error) {
       throw toFileError(file, error);
     }
   };
+  const readFile = async (file: string): Promise<string> => (await readBytes(file)).toString('utf8');
 
   const which = (command: string): Promise<string | undefined> => {
     let found = whichCache.get(command);
@@ -161,13 +177,7 @@ export function createHost(options: HostOptions = {}): Host {
   return {
     root,
     readFile,
-    async readFileBytes(file) {
-      try {
-        return await fsp.readFile(resolve(file));
-      } catch (error) {
-        throw toFileError(file, error);
-      }
-    },
+    readFileBytes: readBytes,
     async readFileIfExists(file) {
       try {
         return await readFile(file);
@@ -223,6 +233,7 @@ export function createHost(options: HostOptions = {}): Host {
           timeoutMs: opts.timeoutMs ?? timeoutMs,
           killGraceMs,
           maxOutputBytes,
+          runOutput,
           pathEnv: searchPath.join(':'),
           sendSignal,
           onStuck: (pid, group) =>
@@ -338,6 +349,8 @@ interface SpawnSettings {
   timeoutMs: number;
   killGraceMs: number;
   maxOutputBytes: number;
+  /** The run's output so far and its cap, shared by all commands of one host. */
+  runOutput: { used: number; max: number };
   pathEnv: string;
   sendSignal: (pid: number, signal: NodeJS.Signals) => void;
   /**
@@ -389,7 +402,7 @@ function spawnBounded(
     const stderr: Buffer[] = [];
     let outBytes = 0;
     let timedOut = false;
-    let overflow = false;
+    let overflow: false | 'command' | 'run' = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
@@ -404,8 +417,18 @@ function spawnBounded(
         signal: fields.signal ?? null,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr:
-          Buffer.concat(stderr).toString('utf8') + (overflow ? '\n[xendoctor: output limit reached]' : ''),
-        failed: exitCode !== 0 || timedOut || overflow || fields.stuck === true || Boolean(fields.spawnError),
+          Buffer.concat(stderr).toString('utf8') +
+          (overflow === 'command'
+            ? '\n[xendoctor: output limit reached]'
+            : overflow === 'run'
+              ? `\n[xendoctor: output limit of this run reached (${settings.runOutput.max} bytes from all commands)]`
+              : ''),
+        failed:
+          exitCode !== 0 ||
+          timedOut ||
+          overflow !== false ||
+          fields.stuck === true ||
+          Boolean(fields.spawnError),
         timedOut,
         notFound: false,
         stuck: fields.stuck ?? false,
@@ -419,13 +442,18 @@ function spawnBounded(
     const collect = (sink: Buffer[]) => (chunk: Buffer) => {
       lastOutput = performance.now();
       outBytes += chunk.length;
+      if (overflow) return;
       if (outBytes > settings.maxOutputBytes) {
-        if (!overflow) {
-          overflow = true;
-          signalGroup('SIGKILL');
-        }
+        overflow = 'command';
+        signalGroup('SIGKILL');
         return;
       }
+      if (settings.runOutput.used + chunk.length > settings.runOutput.max) {
+        overflow = 'run';
+        signalGroup('SIGKILL');
+        return;
+      }
+      settings.runOutput.used += chunk.length;
       sink.push(chunk);
     };
     child.stdout.on('data', collect(stdout));
@@ -563,6 +591,32 @@ async function findOnPath(command: string, searchPath: readonly string[]): Promi
     }
   }
   return undefined;
+}
+
+/**
+ * Reads at most `max` bytes of a file, failing with EFBIG beyond. /proc and /sys files say size 0, so the
+ * bytes are counted as read, not taken from stat. O_NONBLOCK: a FIFO planted under the root must not hang
+ * the open (with no writer it reads as empty).
+ */
+async function readCapped(resolved: string, file: string, max: number): Promise<Buffer> {
+  const handle = await fsp.open(resolved, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > max) {
+        throw new HostFileError(file, 'EFBIG', `larger than the read limit of ${max} bytes`);
+      }
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
 }
 
 function errnoCode(error: unknown): string {
