@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { constants, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { MetricSample } from '../check.js';
+import { replayHas, replayRun } from './replay.js';
 
 /** What one command did; the vocabulary follows execa's result object. */
 export interface CommandResult {
@@ -84,6 +85,11 @@ export interface HostOptions {
   root?: string;
   /** Directories searched for commands, in order. Default: $PATH. */
   path?: readonly string[];
+  /**
+   * A capture folder (`--replay DIR`): commands are answered from DIR/commands/replies by the agent's own
+   * replayer (src/host/replay.ts), never by running anything in the capture; `path` is then unused.
+   */
+  replay?: string;
   /** Default command timeout. Default 10 s. */
   timeoutMs?: number;
   /** Grace between SIGTERM and SIGKILL, and after SIGKILL before a child is declared stuck. */
@@ -165,7 +171,13 @@ export function createHost(options: HostOptions = {}): Host {
   };
   const readFile = async (file: string): Promise<string> => (await readBytes(file)).toString('utf8');
 
+  const replayDir = options.replay === undefined ? undefined : path.resolve(options.replay);
   const which = (command: string): Promise<string | undefined> => {
+    if (replayDir !== undefined) {
+      return replayHas(replayDir, command).then((has) =>
+        has ? path.join(replayDir, 'commands', command) : undefined,
+      );
+    }
     let found = whichCache.get(command);
     if (!found) {
       found = findOnPath(command, searchPath);
@@ -216,6 +228,10 @@ export function createHost(options: HostOptions = {}): Host {
     stuckCommands: () => stuck.list(),
     async run(argv, opts = {}) {
       const command = argv.join(' ');
+      if (replayDir !== undefined) {
+        if (!(await replayHas(replayDir, argv[0]))) return notFoundResult(command);
+        return replayRun(argv, { dir: replayDir, timeoutMs: opts.timeoutMs ?? timeoutMs });
+      }
       const executable = await which(argv[0]);
       if (!executable) {
         return notFoundResult(command);

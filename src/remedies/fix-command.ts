@@ -175,7 +175,11 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
       return FIX_EXIT.pending;
     }
     say('Applying:');
-    const runActions = host.root === '/' || hostOptions.path !== undefined || deps.host !== undefined;
+    const runActions =
+      host.root === '/' ||
+      hostOptions.path !== undefined ||
+      hostOptions.replay !== undefined ||
+      deps.host !== undefined;
     const result = await withFixLock(deps.fs, host.root, () =>
       applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say }),
     );
