@@ -75,7 +75,9 @@ export async function captureCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`--root ${hostOptions.root} does not exist`);
   }
   const redact = args.flags.has('redact');
-  const { document, plan } = await capture(createHost(hostOptions), outDir, { redact });
+  // A --root tree is captured as it is: a link in it that leads out of it is not followed.
+  const host = createHost({ ...hostOptions, confineToRoot: true });
+  const { document, plan } = await capture(host, outDir, { redact });
   const files = [...plan.nodes.values()].filter((n) => n.kind === 'file').length;
   process.stdout.write(
     `captured ${files} files and ${countCommands(plan)} commands into ${outDir}\n` +

@@ -86,6 +86,12 @@ export interface HostOptions {
   /** Directories searched for commands, in order. Default: $PATH. */
   path?: readonly string[];
   /**
+   * Refuse (EXDEV) a read or listing whose path leads, through a link, out of `root` (`capture --root`:
+   * a capture must hold the tree, never this machine's files). Off by default: the test fixture hosts
+   * share one kernel config through a link out of each host's folder.
+   */
+  confineToRoot?: boolean;
+  /**
    * A capture folder (`--replay DIR`): commands are answered from DIR/commands/replies by the agent's own
    * replayer (src/host/replay.ts), never by running anything in the capture; `path` is then unused.
    */
@@ -162,9 +168,21 @@ export function createHost(options: HostOptions = {}): Host {
     return joined;
   };
 
+  // With confineToRoot, a link (absolute, or with enough "..") must not lead out of the tree: capture would
+  // copy this machine's files as the tree's. On "/" there is no outside.
+  let realRoot: Promise<string> | undefined;
+  const inside = async (file: string, resolved: string): Promise<string> => {
+    if (root === '/' || options.confineToRoot !== true) return resolved;
+    realRoot ??= fsp.realpath(root);
+    const [real, top] = await Promise.all([fsp.realpath(resolved), realRoot]);
+    if (real !== top && !real.startsWith(top === '/' ? '/' : `${top}/`)) {
+      throw new HostFileError(file, 'EXDEV', `leads (through a link) out of the root ${root}`);
+    }
+    return real;
+  };
   const readBytes = async (file: string): Promise<Buffer> => {
     try {
-      return await readCapped(resolve(file), file, maxFileBytes);
+      return await readCapped(await inside(file, resolve(file)), file, maxFileBytes);
     } catch (error) {
       throw toFileError(file, error);
     }
@@ -202,7 +220,7 @@ export function createHost(options: HostOptions = {}): Host {
     },
     async listDir(dir) {
       try {
-        return (await fsp.readdir(resolve(dir))).sort();
+        return (await fsp.readdir(await inside(dir, resolve(dir)))).sort();
       } catch (error) {
         const code = errnoCode(error);
         if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
