@@ -26,7 +26,7 @@ Options:
   --list-checks          list check ids and titles
   --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
   --path DIRS            look for commands in DIRS (colon-separated) instead of $PATH (env XENDOCTOR_PATH)
-  --replay DIR           replay a captured host: --root DIR --path DIR/commands
+  --replay DIR           replay a captured host (its files; its commands answered by xendoctor's own replayer)
   --timeout SECONDS      per-command timeout, default 10 (env XENDOCTOR_TIMEOUT)
   --color, --no-color    force colour on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help             this help

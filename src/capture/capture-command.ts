@@ -11,6 +11,7 @@ import type { ReportDocument } from '../report/document.js';
 import { runReport } from '../report/run.js';
 import { VERSION } from '../version.js';
 import { type Recording, recordingHost } from './recording-host.js';
+import { parseXlList } from '../parsers/xl-list.js';
 import { Redactor } from './redact.js';
 import { type CapturePlan, hostTypeOf, planCapture, writeCapture } from './write-capture.js';
 
@@ -25,7 +26,8 @@ and Xen command lines, process lists. Review it before you share it.
 
 Options:
   --out DIR        where to write the capture (must not exist, or be empty)
-  --redact         replace host names, MAC addresses and UUIDs with stand-ins (consistently)
+  --redact         replace host, domain and user names, MACs, UUIDs, serials and credentials with
+                   stand-ins (consistently; docs/capture.md lists what is and is not replaced)
   --root, --path, --replay, --timeout   as for the report (capture a replayed host, e.g. in tests)
   -h, --help       this help
 `;
@@ -35,6 +37,8 @@ const captureFlags = { ...hostFlags, out: { value: true }, redact: {}, help: {},
 export interface CaptureResult {
   document: ReportDocument;
   plan: CapturePlan;
+  /** Set with --redact: what it replaced and left (its summary() goes in the output and CAPTURED.md). */
+  redactor?: Redactor;
 }
 
 /** Captures `host` into `outDir`; the library form of the command (used by tests). */
@@ -45,14 +49,45 @@ export async function capture(
 ): Promise<CaptureResult> {
   const { host: recorder, recording } = recordingHost(host);
   const { document } = await runReport(recorder, probes);
-  const redactor = options.redact ? new Redactor(hostNamesOf(recording, document)) : undefined;
+  const redactor = options.redact
+    ? new Redactor(hostNamesOf(recording, document), {
+        domains: domainNamesOf(recording),
+        users: userNamesOf(recording),
+      })
+    : undefined;
   const plan = await planCapture(recording, hostTypeOf(host), redactor);
   const reportJson = `${JSON.stringify(document, null, 2)}\n`;
   await writeCapture(outDir, plan, {
     capturedMd: capturedMd(document, plan, recording, options.redact === true, redactor),
     reportJson: redactor ? redactor.text(reportJson) : reportJson,
   });
-  return { document, plan };
+  return redactor ? { document, plan, redactor } : { document, plan };
+}
+
+/** domU names as `xl list` showed them (Domain-0 is kept: it names nothing). */
+function domainNamesOf(recording: Recording): string[] {
+  const names = new Set<string>();
+  for (const { argv, result } of recording.commands.values()) {
+    if (argv.join(' ') !== 'xl list' || result.exitCode !== 0) continue;
+    try {
+      for (const domain of parseXlList(result.stdout)) if (domain.domid !== 0) names.add(domain.name);
+    } catch {
+      // garbage from xl: no names to learn from it
+    }
+  }
+  return [...names];
+}
+
+/** People's login names (uid >= 1000, below nobody's 65534) from /etc/passwd, when a check read it. */
+function userNamesOf(recording: Recording): string[] {
+  const read = recording.files.get('/etc/passwd');
+  if (read?.kind !== 'file') return [];
+  return read.bytes
+    .toString('utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .filter((fields) => Number(fields[2]) >= 1000 && Number(fields[2]) < 65534 && fields[0])
+    .map((fields) => fields[0] as string);
 }
 
 export async function captureCommand(argv: readonly string[]): Promise<number> {
@@ -75,14 +110,16 @@ export async function captureCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`--root ${hostOptions.root} does not exist`);
   }
   const redact = args.flags.has('redact');
-  const { document, plan } = await capture(createHost(hostOptions), outDir, { redact });
+  // A --root tree is captured as it is: a link in it that leads out of it is not followed.
+  const host = createHost({ ...hostOptions, confineToRoot: true });
+  const { document, plan, redactor } = await capture(host, outDir, { redact });
   const files = [...plan.nodes.values()].filter((n) => n.kind === 'file').length;
   process.stdout.write(
     `captured ${files} files and ${countCommands(plan)} commands into ${outDir}\n` +
       `report at capture time: ${summaryLine(document)}\n` +
       `replay it with: xendoctor --replay ${outDir}\n` +
-      (redact
-        ? 'host names, MAC addresses and UUIDs were replaced; IP addresses and command lines were not: review before sharing\n'
+      (redactor
+        ? `${redactor.summary()} Review before sharing (docs/capture.md lists what is redacted).\n`
         : 'it contains host names, MAC addresses and UUIDs of this host (use --redact); review before sharing\n'),
   );
   return 0;
@@ -147,9 +184,8 @@ function capturedMd(
     'tested for existence are empty stand-ins). commands/replies/ holds what each command printed and its',
     'exit code; commands/<name> are links to ./replay.sh, which replays them.',
     '',
-    redacted
-      ? 'Redacted: host names, MAC addresses and UUIDs were replaced by stand-ins (consistently). IP addresses, ' +
-        'kernel and Xen command lines and process lists were NOT: review before sharing.'
+    redacted && redactor
+      ? `Redacted (consistent stand-ins; see docs/capture.md). ${redactor.summary()} Review before sharing.`
       : 'NOT redacted: this folder contains host names, MAC addresses, UUIDs, IP addresses and command lines ' +
         'of the captured host (`xendoctor capture --redact` replaces the first three).',
     '',

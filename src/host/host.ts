@@ -2,9 +2,10 @@
 // looked up in `path` and run without a shell, with LC_ALL=C and a timeout. A whole host can therefore be
 // replayed from a folder: files under the folder, fake commands first on the path (see test/fixtures/hosts).
 import { spawn } from 'node:child_process';
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { MetricSample } from '../check.js';
+import { replayHas, replayRun } from './replay.js';
 
 /** What one command did; the vocabulary follows execa's result object. */
 export interface CommandResult {
@@ -41,6 +42,11 @@ export interface StuckCommand {
   pid: number;
   /** When it was given up on, ms since the epoch. */
   since: number;
+  /**
+   * The command itself exited but left processes in its group (pid is the group id) that outlived
+   * SIGKILL: the entry lives while any of them does.
+   */
+  group?: boolean;
 }
 
 export interface RunOptions {
@@ -79,6 +85,17 @@ export interface HostOptions {
   root?: string;
   /** Directories searched for commands, in order. Default: $PATH. */
   path?: readonly string[];
+  /**
+   * Refuse (EXDEV) a read or listing whose path leads, through a link, out of `root` (`capture --root`:
+   * a capture must hold the tree, never this machine's files). Off by default: the test fixture hosts
+   * share one kernel config through a link out of each host's folder.
+   */
+  confineToRoot?: boolean;
+  /**
+   * A capture folder (`--replay DIR`): commands are answered from DIR/commands/replies by the agent's own
+   * replayer (src/host/replay.ts), never by running anything in the capture; `path` is then unused.
+   */
+  replay?: string;
   /** Default command timeout. Default 10 s. */
   timeoutMs?: number;
   /** Grace between SIGTERM and SIGKILL, and after SIGKILL before a child is declared stuck. */
@@ -87,6 +104,14 @@ export interface HostOptions {
   maxConcurrent?: number;
   /** Output beyond this many bytes per stream kills the command (garbage must not eat dom0's memory). */
   maxOutputBytes?: number;
+  /**
+   * All commands of this host together (one host per report run or daemon cycle) may print this many bytes;
+   * a command that goes beyond is killed like one over maxOutputBytes. Default 32 MiB: the unit's
+   * MemoryMax is 256 MiB, and 16 MiB per command x many commands was not a bound.
+   */
+  maxRunOutputBytes?: number;
+  /** A file read larger than this fails with EFBIG (a link to /dev/zero must not eat memory). Default 4 MiB. */
+  maxFileBytes?: number;
   /**
    * Where stuck commands are remembered. Default: one registry for the whole process, because the daemon
    * makes a fresh host per cycle and a stuck `xl` is a fact about the machine, not about one run.
@@ -113,6 +138,10 @@ export class HostFileError extends Error {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The read cap: far above any file a probe reads (/proc/cpuinfo of 512 CPUs is ~1 MiB). */
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** The cap on all command output of one run (see HostOptions.maxRunOutputBytes). */
+export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 /** Creates the host seam. Cheap: nothing is touched until a probe asks. */
 export function createHost(options: HostOptions = {}): Host {
@@ -121,6 +150,9 @@ export function createHost(options: HostOptions = {}): Host {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const killGraceMs = options.killGraceMs ?? 1000;
   const maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // Shared by every command this host runs: what the run has collected so far.
+  const runOutput = { used: 0, max: options.maxRunOutputBytes ?? DEFAULT_MAX_RUN_OUTPUT_BYTES };
   const slots = new Semaphore(options.maxConcurrent ?? 4);
   const stuck = options.stuckRegistry ?? sharedStuckRegistry;
   const sendSignal =
@@ -136,15 +168,34 @@ export function createHost(options: HostOptions = {}): Host {
     return joined;
   };
 
-  const readFile = async (file: string): Promise<string> => {
+  // With confineToRoot, a link (absolute, or with enough "..") must not lead out of the tree: capture would
+  // copy this machine's files as the tree's. On "/" there is no outside.
+  let realRoot: Promise<string> | undefined;
+  const inside = async (file: string, resolved: string): Promise<string> => {
+    if (root === '/' || options.confineToRoot !== true) return resolved;
+    realRoot ??= fsp.realpath(root);
+    const [real, top] = await Promise.all([fsp.realpath(resolved), realRoot]);
+    if (real !== top && !real.startsWith(top === '/' ? '/' : `${top}/`)) {
+      throw new HostFileError(file, 'EXDEV', `leads (through a link) out of the root ${root}`);
+    }
+    return real;
+  };
+  const readBytes = async (file: string): Promise<Buffer> => {
     try {
-      return await fsp.readFile(resolve(file), 'utf8');
+      return await readCapped(await inside(file, resolve(file)), file, maxFileBytes);
     } catch (error) {
       throw toFileError(file, error);
     }
   };
+  const readFile = async (file: string): Promise<string> => (await readBytes(file)).toString('utf8');
 
+  const replayDir = options.replay === undefined ? undefined : path.resolve(options.replay);
   const which = (command: string): Promise<string | undefined> => {
+    if (replayDir !== undefined) {
+      return replayHas(replayDir, command).then((has) =>
+        has ? path.join(replayDir, 'commands', command) : undefined,
+      );
+    }
     let found = whichCache.get(command);
     if (!found) {
       found = findOnPath(command, searchPath);
@@ -156,13 +207,7 @@ export function createHost(options: HostOptions = {}): Host {
   return {
     root,
     readFile,
-    async readFileBytes(file) {
-      try {
-        return await fsp.readFile(resolve(file));
-      } catch (error) {
-        throw toFileError(file, error);
-      }
-    },
+    readFileBytes: readBytes,
     async readFileIfExists(file) {
       try {
         return await readFile(file);
@@ -175,7 +220,7 @@ export function createHost(options: HostOptions = {}): Host {
     },
     async listDir(dir) {
       try {
-        return (await fsp.readdir(resolve(dir))).sort();
+        return (await fsp.readdir(await inside(dir, resolve(dir)))).sort();
       } catch (error) {
         const code = errnoCode(error);
         if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -201,6 +246,10 @@ export function createHost(options: HostOptions = {}): Host {
     stuckCommands: () => stuck.list(),
     async run(argv, opts = {}) {
       const command = argv.join(' ');
+      if (replayDir !== undefined) {
+        if (!(await replayHas(replayDir, argv[0]))) return notFoundResult(command);
+        return replayRun(argv, { dir: replayDir, timeoutMs: opts.timeoutMs ?? timeoutMs });
+      }
       const executable = await which(argv[0]);
       if (!executable) {
         return notFoundResult(command);
@@ -218,9 +267,12 @@ export function createHost(options: HostOptions = {}): Host {
           timeoutMs: opts.timeoutMs ?? timeoutMs,
           killGraceMs,
           maxOutputBytes,
+          runOutput,
           pathEnv: searchPath.join(':'),
           sendSignal,
-          onStuck: (pid) => stuck.add({ name, command, pid, since: Date.now() }),
+          onStuck: (pid, group) =>
+            stuck.add({ name, command, pid, since: Date.now(), ...(group ? { group } : {}) }),
+          groupMembers,
           onExit: (pid) => stuck.release(pid),
         });
       } finally {
@@ -237,8 +289,11 @@ export function createHost(options: HostOptions = {}): Host {
 export class StuckRegistry {
   private readonly entries = new Map<number, StuckCommand>();
 
-  /** `alive` is injectable for tests; the default asks the kernel (signal 0). */
-  constructor(private readonly alive: (pid: number) => boolean = isAlive) {}
+  /** `alive` and `groupAlive` are injectable for tests; the defaults ask the kernel. */
+  constructor(
+    private readonly alive: (pid: number) => boolean = isAlive,
+    private readonly groupAlive: (pgid: number) => boolean = (pgid) => groupMembers(pgid).length > 0,
+  ) {}
 
   add(entry: StuckCommand): void {
     this.entries.set(entry.pid, { ...entry });
@@ -250,7 +305,9 @@ export class StuckRegistry {
 
   /** The stuck processes still alive, oldest first. */
   list(): StuckCommand[] {
-    for (const pid of this.entries.keys()) if (!this.alive(pid)) this.entries.delete(pid);
+    for (const [pid, entry] of this.entries) {
+      if (!(entry.group ? this.groupAlive(pid) : this.alive(pid))) this.entries.delete(pid);
+    }
     return [...this.entries.values()].sort((a, b) => a.since - b.since).map((entry) => ({ ...entry }));
   }
 
@@ -288,15 +345,55 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Live processes of a process group (zombies do not count: they are dead, waiting for a parent to reap
+ * them). Reads /proc/<pid>/stat ("pid (comm) state ppid pgrp ..."); without /proc, asks the kernel
+ * whether anything in the group answers signal 0 and returns [pgid] if so.
+ */
+export function groupMembers(pgid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return [pgid];
+    } catch (error) {
+      return errnoCode(error) === 'EPERM' ? [pgid] : [];
+    }
+  }
+  const members: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // comm may hold spaces and parentheses: the fields after it start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] !== 'Z' && fields[2] === String(pgid)) members.push(Number(entry));
+  }
+  return members;
+}
+
 interface SpawnSettings {
   command: string;
   timeoutMs: number;
   killGraceMs: number;
   maxOutputBytes: number;
+  /** The run's output so far and its cap, shared by all commands of one host. */
+  runOutput: { used: number; max: number };
   pathEnv: string;
   sendSignal: (pid: number, signal: NodeJS.Signals) => void;
-  /** Called with the pid when the child is given up on (alive after SIGKILL and a grace). */
-  onStuck: (pid: number) => void;
+  /**
+   * Called with the pid when the child is given up on (alive after SIGKILL and a grace); `group` when the
+   * child exited and what survives is the rest of its process group.
+   */
+  onStuck: (pid: number, group?: boolean) => void;
+  /** Live processes of a group; groupMembers unless a test replaces it. */
+  groupMembers: (pgid: number) => number[];
   /** Called with the pid when the child exits, also long after it was given up on. */
   onExit: (pid: number) => void;
 }
@@ -339,7 +436,7 @@ function spawnBounded(
     const stderr: Buffer[] = [];
     let outBytes = 0;
     let timedOut = false;
-    let overflow = false;
+    let overflow: false | 'command' | 'run' = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
@@ -354,8 +451,18 @@ function spawnBounded(
         signal: fields.signal ?? null,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr:
-          Buffer.concat(stderr).toString('utf8') + (overflow ? '\n[xendoctor: output limit reached]' : ''),
-        failed: exitCode !== 0 || timedOut || overflow || fields.stuck === true || Boolean(fields.spawnError),
+          Buffer.concat(stderr).toString('utf8') +
+          (overflow === 'command'
+            ? '\n[xendoctor: output limit reached]'
+            : overflow === 'run'
+              ? `\n[xendoctor: output limit of this run reached (${settings.runOutput.max} bytes from all commands)]`
+              : ''),
+        failed:
+          exitCode !== 0 ||
+          timedOut ||
+          overflow !== false ||
+          fields.stuck === true ||
+          Boolean(fields.spawnError),
         timedOut,
         notFound: false,
         stuck: fields.stuck ?? false,
@@ -369,13 +476,18 @@ function spawnBounded(
     const collect = (sink: Buffer[]) => (chunk: Buffer) => {
       lastOutput = performance.now();
       outBytes += chunk.length;
+      if (overflow) return;
       if (outBytes > settings.maxOutputBytes) {
-        if (!overflow) {
-          overflow = true;
-          signalGroup('SIGKILL');
-        }
+        overflow = 'command';
+        signalGroup('SIGKILL');
         return;
       }
+      if (settings.runOutput.used + chunk.length > settings.runOutput.max) {
+        overflow = 'run';
+        signalGroup('SIGKILL');
+        return;
+      }
+      settings.runOutput.used += chunk.length;
       sink.push(chunk);
     };
     child.stdout.on('data', collect(stdout));
@@ -425,8 +537,10 @@ function spawnBounded(
                   waitForPipes();
                   return;
                 }
+                // The command is done but something it started holds its pipes (`sleep 3011 &`): stop
+                // waiting, and end the whole group rather than leave it running.
+                killLeftovers(code, signal);
                 abandon();
-                finish({ exitCode: code, signal });
               }),
             settings.killGraceMs,
           ),
@@ -434,7 +548,33 @@ function spawnBounded(
       };
       waitForPipes();
     });
-    child.on('close', (code, signal) => finish({ exitCode: code, signal }));
+    // SIGKILL to the exited command's group, then watch for survivors for one grace: a process still
+    // there after it (blocked in the kernel) is counted as stuck, like an unkillable command.
+    let killingLeftovers = false;
+    const killLeftovers = (code: number | null, signal: NodeJS.Signals | null): void => {
+      killingLeftovers = true;
+      const pgid = child.pid;
+      if (pgid === undefined) return finish({ exitCode: code, signal });
+      try {
+        settings.sendSignal(-pgid, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+      const killedAt = performance.now();
+      const look = (): void => {
+        if (settings.groupMembers(pgid).length === 0) return finish({ exitCode: code, signal });
+        if (performance.now() - killedAt >= settings.killGraceMs) {
+          settings.onStuck(pgid, true);
+          return finish({ exitCode: code, signal }); // its own output is complete and valid
+        }
+        timers.push(setTimeout(look, Math.max(1, settings.killGraceMs / 20)));
+      };
+      look();
+    };
+    // Destroying the pipes to stop waiting on leftovers fires 'close' too: killLeftovers settles then.
+    child.on('close', (code, signal) => {
+      if (!killingLeftovers) finish({ exitCode: code, signal });
+    });
   });
 }
 
@@ -485,6 +625,32 @@ async function findOnPath(command: string, searchPath: readonly string[]): Promi
     }
   }
   return undefined;
+}
+
+/**
+ * Reads at most `max` bytes of a file, failing with EFBIG beyond. /proc and /sys files say size 0, so the
+ * bytes are counted as read, not taken from stat. O_NONBLOCK: a FIFO planted under the root must not hang
+ * the open (with no writer it reads as empty).
+ */
+async function readCapped(resolved: string, file: string, max: number): Promise<Buffer> {
+  const handle = await fsp.open(resolved, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > max) {
+        throw new HostFileError(file, 'EFBIG', `larger than the read limit of ${max} bytes`);
+      }
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
 }
 
 function errnoCode(error: unknown): string {

@@ -1,5 +1,6 @@
 // Host seam settings from flags and environment: --root/XENDOCTOR_ROOT, --path/XENDOCTOR_PATH,
-// --timeout/XENDOCTOR_TIMEOUT, and --replay DIR (= --root DIR --path DIR/commands).
+// --timeout/XENDOCTOR_TIMEOUT, and --replay DIR (files under DIR, commands answered from DIR/commands/replies
+// by the agent's own replayer: nothing in a capture runs).
 import * as path from 'node:path';
 import { type ParsedArgs, secondsToMs, UsageError } from '../args.js';
 import type { HostOptions } from './host.js';
@@ -20,7 +21,8 @@ export function hostOptionsFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): HostO
   const options: HostOptions = {};
   const root = replay ?? flag('root') ?? env.XENDOCTOR_ROOT;
   if (root) options.root = path.resolve(root);
-  const searchPath = replay ? path.join(replay, 'commands') : (flag('path') ?? env.XENDOCTOR_PATH);
+  if (replay) options.replay = path.resolve(replay);
+  const searchPath = replay ? undefined : (flag('path') ?? env.XENDOCTOR_PATH);
   if (searchPath) options.path = searchPath.split(':').map((dir) => path.resolve(dir));
   const timeout = flag('timeout') ?? env.XENDOCTOR_TIMEOUT;
   if (timeout !== undefined) {

@@ -12,6 +12,7 @@ import type { RemedyAction } from '../check.js';
 import type { CommandResult, Host } from '../host/host.js';
 import { VERSION } from '../version.js';
 import type { FileChange, Plan } from './plan.js';
+import { shellJoin } from './quote.js';
 
 /** The file operations fix uses; `nodeFs` on a real host, a wrapper that fails on purpose in tests. */
 export interface FixFs {
@@ -460,12 +461,12 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   let commandsRun = 0;
   if (actions.length > 0 && !deps.runActions) {
     say('  Not running the commands: --root without --path would run them on this machine. Run them there:');
-    for (const { action } of actions) say(`    $ ${action.argv.join(' ')}`);
+    for (const { action } of actions) say(`    $ ${shellJoin(action.argv)}`);
   } else {
     const broken = new Set<string>();
     for (const { remedy, action } of actions) {
       if (broken.has(remedy)) {
-        say(`  skipped: ${action.argv.join(' ')} (an earlier command of ${remedy} failed)`);
+        say(`  skipped: ${shellJoin(action.argv)} (an earlier command of ${remedy} failed)`);
         continue;
       }
       const result = await deps.host.run(action.argv, { timeoutMs: action.timeoutMs ?? ACTION_TIMEOUT_MS });
@@ -622,11 +623,15 @@ async function readManifest(
   return { dir, manifest };
 }
 
-/** A backup to undo: the named one, or the newest that changed files and is not undone or rolled back. */
+/**
+ * A backup to undo: the named one, or the newest that changed files and is not undone or rolled back;
+ * backups without a readable manifest are passed over (told to `onSkip`) unless named.
+ */
 export async function findBackup(
   fs: FixFs,
   root: string,
   name: string | undefined,
+  onSkip?: (name: string, reason: string) => void,
 ): Promise<{ name: string; dir: string; manifest: Manifest } | undefined> {
   if (name !== undefined && !/^\d{8}T\d{6}Z(-\d+)?$/.test(name)) {
     throw new FixError(
@@ -640,7 +645,16 @@ export async function findBackup(
     return { name, ...(await readManifest(fs, root, name)) };
   }
   for (const candidate of [...names].reverse()) {
-    const read = await readManifest(fs, root, candidate);
+    // A fix killed (-9) between creating its backup folder and writing the manifest leaves a folder
+    // without one; it changed nothing yet (files are written only after the manifest), so look further.
+    let read: Awaited<ReturnType<typeof readManifest>>;
+    try {
+      read = await readManifest(fs, root, candidate);
+    } catch (error) {
+      if (!(error instanceof FixError)) throw error;
+      onSkip?.(candidate, error.message);
+      continue;
+    }
     const { state, files } = read.manifest;
     if (state !== 'undone' && state !== 'rolled-back' && files.length > 0)
       return { name: candidate, ...read };
@@ -658,7 +672,9 @@ export async function undoBackup(
   deps: Pick<ApplyDeps, 'fs' | 'say' | 'now'> & { root: string },
 ): Promise<UndoResult> {
   const { fs, say, root } = deps;
-  const chosen = await findBackup(fs, root, name);
+  const chosen = await findBackup(fs, root, name, (skipped, reason) =>
+    say(`Skipping incomplete backup ${skipped} (${reason}).`),
+  );
   if (!chosen) {
     say(`Nothing to undo: no backup under ${BACKUPS_DIR} with changes that are not undone yet.`);
     return { restored: 0, failed: false };
@@ -702,7 +718,7 @@ export async function undoBackup(
     say(
       '  Commands that ran are not undone (their effect ends at the next reboot unless the restored files keep it):',
     );
-    for (const c of ran) say(`    $ ${c.argv.join(' ')}`);
+    for (const c of ran) say(`    $ ${shellJoin(c.argv)}`);
   }
   return { backup: chosen.name, restored, failed: false };
 }

@@ -1,4 +1,5 @@
 import type { Remedy, RemedyAction } from '../check.js';
+import { shellJoin } from './quote.js';
 import { serviceLabel, type XenService } from './xen-services.js';
 
 /** Enable the Xen services that will not start at the next boot (and start them now where that is safe). */
@@ -19,7 +20,7 @@ export function enableXenServices(services: readonly XenService[]): Remedy {
   return {
     id: 'enable-xen-services',
     title: `Enable ${services.map(serviceLabel).join(', ')} at boot`,
-    commands: actions.map((action) => action.argv.join(' ')),
+    commands: actions.map((action) => shellJoin(action.argv)),
     files: [],
     reboot: false,
     note: 'Without these the Xen daemons (or the domUs, for xendomains) do not come back after a reboot.',

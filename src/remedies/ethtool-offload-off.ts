@@ -1,4 +1,5 @@
 import type { Remedy, RemedyAction, RemedyFile } from '../check.js';
+import { interfaceName, refusal, shellJoin, shellQuote, udevMatchValue } from './quote.js';
 
 /** The offloads bridge-offload looks at, in the order `ethtool --offload` is given them. */
 export const OFFLOADS = ['gso', 'tso', 'sg', 'gro'] as const;
@@ -49,12 +50,27 @@ export interface OffloadPlan {
  */
 export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
   const { persistence, vifFeatures } = plan;
-  const actions: RemedyAction[] = plan.now.map((t) => ({
+  // Device names come from the host (a vifname= or `ip link set name` picks them): a name the kernel would
+  // not allow did not come from it and is left out; the others are quoted wherever they are written.
+  const refused = new Map<string, string>();
+  const valid = (t: OffloadTarget): boolean => {
+    const reason = refusal(() => interfaceName(t.device));
+    if (reason) refused.set(t.device, reason);
+    return reason === undefined;
+  };
+  const actions: RemedyAction[] = plan.now.filter(valid).map((t) => ({
     argv: ['ethtool', '--offload', t.device, ...offArgs(t.features)],
   }));
-  const commands = actions.map((a) => a.argv.join(' '));
+  const commands = actions.map((a) => shellJoin(a.argv));
   // vifs are created and destroyed with their domains: only a rule that fires on each new vif keeps up.
-  const persistent = plan.keep.filter((t) => !t.device.startsWith('vif') && t.features.length > 0);
+  let persistent = plan.keep.filter((t) => !t.device.startsWith('vif') && t.features.length > 0 && valid(t));
+  if (persistence === 'udev') {
+    persistent = persistent.filter((t) => {
+      const reason = refusal(() => udevMatchValue(t.device));
+      if (reason) refused.set(t.device, `${reason}; rename it or turn its offloads off by hand`);
+      return reason === undefined;
+    });
+  }
   const rule = [
     '# Written by xendoctor (remedy ethtool-offload-off): Xen vifs appear with offloads on each time a',
     '# domain starts; turn them off as they are created.',
@@ -75,7 +91,9 @@ export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
       });
     }
   } else if (persistent.length > 0) {
-    const script = persistent.map((t) => `${ETHTOOL} --offload ${t.device} ${offArgs(t.features).join(' ')}`);
+    const script = persistent.map(
+      (t) => `${ETHTOOL} --offload ${shellQuote(t.device)} ${offArgs(t.features).join(' ')}`,
+    );
     files.push({
       path: LOCAL_D_SCRIPT,
       change: 'a boot script that turns the offloads off again (OpenRC "local" service)',
@@ -95,6 +113,10 @@ export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
         : 'a udev rule that turns the offloads off on every new vif',
     edit: { kind: 'write-file', content: `${rule.join('\n')}\n` },
   });
+  const refusedNote =
+    refused.size > 0
+      ? ` Left out, as these names cannot be written safely: ${[...refused.values()].join('; ')}.`
+      : '';
   return {
     id: 'ethtool-offload-off',
     title: 'Turn off gso/tso/sg/gro on the bridge, the NIC and the vifs',
@@ -107,6 +129,7 @@ export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
       'checksums in domUs); the commands act now, the files keep it so after a reboot. The udev rule covers ' +
       'vifs of domains started later (vifname= needs its own KERNEL match; without udev, e.g. mdev, add the ' +
       'ethtool line to the vif hotplug script); on OpenRC (Gentoo, Alpine) without ifupdown, the bridge and ' +
-      `NIC lines go in ${LOCAL_D_SCRIPT} (chmod +x; rc-update add local default).`,
+      `NIC lines go in ${LOCAL_D_SCRIPT} (chmod +x; rc-update add local default).` +
+      refusedNote,
   };
 }

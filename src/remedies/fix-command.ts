@@ -12,6 +12,7 @@ import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoB
 import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 import { planDocument } from './plan-document.js';
+import { shellJoin } from './quote.js';
 
 /** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
 export const FIX_EXIT = {
@@ -174,7 +175,11 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
       return FIX_EXIT.pending;
     }
     say('Applying:');
-    const runActions = host.root === '/' || hostOptions.path !== undefined || deps.host !== undefined;
+    const runActions =
+      host.root === '/' ||
+      hostOptions.path !== undefined ||
+      hostOptions.replay !== undefined ||
+      deps.host !== undefined;
     const result = await withFixLock(deps.fs, host.root, () =>
       applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say }),
     );
@@ -229,7 +234,7 @@ export function renderPlan(plan: Plan, options: { applying: boolean }): string {
     }
     if (r.actions.length > 0) {
       out.push(`   ${options.applying ? 'runs' : 'fix --apply runs'}:`);
-      for (const action of r.actions) out.push(`     $ ${action.argv.join(' ')}`);
+      for (const action of r.actions) out.push(`     $ ${shellJoin(action.argv)}`);
     }
     if (r.manual.length > 0) {
       out.push('   by hand (xendoctor does not automate this):');

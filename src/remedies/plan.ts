@@ -7,6 +7,7 @@ import { FixError, type FixFs, readTarget, readUnderRoot, resolveTarget, type Ta
 import { applyEdit, EditError } from './edits/index.js';
 import { menuLstInstructions } from './edits/menu-lst.js';
 import { unifiedDiff } from './edits/unified-diff.js';
+import { shellJoin } from './quote.js';
 
 /** The combined change to one file, over every remedy in the plan that edits it. */
 export interface FileChange {
@@ -198,7 +199,7 @@ async function planRemedy(
   }
 
   const actions = remedy.actions ?? [];
-  const actionTexts = new Set(actions.map((a) => a.argv.join(' ')));
+  const actionTexts = new Set(actions.map((a) => shellJoin(a.argv)));
   const automated = remedy.files.filter((f) => f.edit).map((f) => f.path);
   const instructions = remedy.commands.filter(
     (command) =>

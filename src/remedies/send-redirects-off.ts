@@ -1,4 +1,5 @@
 import type { Remedy } from '../check.js';
+import { interfaceName, refusal, shellJoin, sysctlKeyPart } from './quote.js';
 
 export const SYSCTL_DROP_IN = '/etc/sysctl.d/90-xendoctor-bridge.conf';
 
@@ -13,7 +14,14 @@ export function sendRedirectsKey(conf: string): string {
  * `sysctl -p`; no reboot.
  */
 export function sendRedirectsOff(bridges: readonly string[]): Remedy {
-  const keys = ['all', 'default', ...bridges].map(sendRedirectsKey);
+  // Bridge names come from the host: one that a sysctl.d line cannot hold is left out, with the reason.
+  const refused: string[] = [];
+  const safe = bridges.filter((name) => {
+    const reason = refusal(() => sysctlKeyPart(interfaceName(name)));
+    if (reason) refused.push(reason);
+    return reason === undefined;
+  });
+  const keys = ['all', 'default', ...safe].map(sendRedirectsKey);
   const content = [
     '# Written by xendoctor (remedy send-redirects-off): this host bridges guests and is not their router,',
     '# so it must not send them ICMP redirects.',
@@ -24,7 +32,7 @@ export function sendRedirectsOff(bridges: readonly string[]): Remedy {
   return {
     id: 'send-redirects-off',
     title: 'Stop sending ICMP redirects (sysctl send_redirects = 0)',
-    commands: [argv.join(' ')],
+    commands: [shellJoin(argv)],
     files: [
       {
         path: SYSCTL_DROP_IN,
@@ -36,6 +44,9 @@ export function sendRedirectsOff(bridges: readonly string[]): Remedy {
     actions: [{ argv }],
     note:
       'The kernel sends redirects on an interface if "all" or that interface says 1, so both must be 0; ' +
-      '"default" covers bridges created later. Equivalent one-off: sysctl -w <key>=0 for each key.',
+      '"default" covers bridges created later. Equivalent one-off: sysctl -w <key>=0 for each key.' +
+      (refused.length > 0
+        ? ` Left out, as these names cannot be written safely: ${refused.join('; ')}.`
+        : ''),
   };
 }

@@ -1,4 +1,5 @@
 import type { Remedy, RemedyAction } from '../check.js';
+import { shellJoin } from './quote.js';
 import { serviceLabel, type XenService } from './xen-services.js';
 
 /**
@@ -28,7 +29,7 @@ export function startXenDaemons(opts: {
       actions.push({ argv: ['service', service.name, restart ? 'restart' : 'start'], timeoutMs: 120_000 });
     }
   }
-  const commands = actions.map((action) => action.argv.join(' '));
+  const commands = actions.map((action) => shellJoin(action.argv));
   if (commands.length === 0) {
     commands.push(
       'ls /etc/init.d /usr/lib/systemd/system | grep -i xen   # find what starts the Xen daemons',
