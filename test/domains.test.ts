@@ -74,9 +74,10 @@ describe('domains', () => {
     expect(result.remedies.every((r) => r.actions === undefined)).toBe(true);
     expect(result.remedies[0]?.commands).toContain('xl destroy web');
   });
-  it('skips (never ok) when xl is missing', async () => {
-    const skipped = await runOn('made-up-openrc-xenconsoled-disabled', domains);
-    expect(skipped.status).toBe('skip');
-    expect(skipped.summary).toBe('xl not found');
+  it('is an error (UNKNOWN, never ok or skip) naming the search path when xl is missing on a dom0', async () => {
+    const blind = await runOn('made-up-openrc-xenconsoled-disabled', domains);
+    expect(blind.status).toBe('error');
+    expect(blind.summary).toMatch(/^xl not found on PATH=.*made-up-openrc-xenconsoled-disabled\/commands$/);
+    expect(blind.evidence.join('\n')).toContain('install: Debian: xen-utils-<version>; Alpine: xen');
   });
 });
