@@ -89,7 +89,7 @@ export class Context {
 
   /** `xl list`, parsed once; shared by grant-tables and domains. */
   xlList(): Promise<Parsed<XlDomain[]>> {
-    return this.fact('xl list', () => this.parsed(['xl', 'list'], parseXlList));
+    return this.fact('xl list', () => this.parsed(['xl', 'list'], parseDom0XlList));
   }
 
   /** /sys/hypervisor/type says "xen" only when this kernel runs under Xen (the directory exists anyway). */
@@ -132,6 +132,15 @@ export class Context {
     }
     return value;
   }
+}
+
+/** `xl list` as dom0 sees it: Domain-0 is always listed, so a list without it is garbage, not a host. */
+function parseDom0XlList(text: string): XlDomain[] {
+  const list = parseXlList(text);
+  if (!list.some((domain) => domain.domid === 0)) {
+    throw ParseError.of('xl list', 'a Domain-0 row (domid 0)', text);
+  }
+  return list;
 }
 
 /** Why a command's output cannot be used, as the outcome to report; undefined when it can. */
