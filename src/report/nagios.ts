@@ -31,7 +31,9 @@ export function renderNagios(
     if (check.status === 'skip') continue;
     const word = check.status === 'ok' ? 'OK (advice)' : WORD[check.status];
     details.push(`${word} ${check.id}: ${plain(check.summary)}`);
-    if (check.status === 'ok') for (const f of advice) details.push(`  advice: ${plain(f.message)}`);
+    if (check.status === 'ok') {
+      for (const f of advice) if (f.message !== check.summary) details.push(`  advice: ${plain(f.message)}`);
+    }
   }
   const skipped = doc.checks.filter((c) => c.status === 'skip').map((c) => c.id);
   if (skipped.length > 0) details.push(`skipped: ${skipped.join(', ')}`);
