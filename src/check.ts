@@ -56,10 +56,17 @@ export interface RemedyAction {
   timeoutMs?: number;
 }
 
-/** One thing wrong that a check found. `code` is a stable kebab-case name (a metric label). */
+/**
+ * How much a finding matters. `advice`: a tuning the guides recommend, with no sign of the problem on this
+ * host (the check stays `ok`, keeps its remedy, and does not raise the exit code); `warn` and `fail`: the
+ * host shows the problem, or a risk a release note documents for this version.
+ */
+export type Severity = 'advice' | 'warn' | 'fail';
+
+/** One thing a check found. `code` is a stable kebab-case name (a metric label). */
 export interface Finding {
   code: string;
-  severity: 'warn' | 'fail';
+  severity: Severity;
   message: string;
 }
 
@@ -124,9 +131,14 @@ export function error(summary: string, evidence: string[] = [], metrics: MetricS
   return { status: 'error', summary, evidence, findings: [], remedies: [], metrics };
 }
 
+/** The status findings add up to: the worst warn/fail, `ok` when there are only advice or none. */
+export function statusOf(findings: readonly Finding[]): Status {
+  return findings.reduce<Status>((acc, f) => (f.severity === 'advice' ? acc : worst(acc, f.severity)), 'ok');
+}
+
 /**
- * An outcome from findings: the status is the worst finding (ok when there is none), remedies are
- * deduplicated by id in the order given.
+ * An outcome from findings: the status is the worst finding (ok when there are only advice or none),
+ * remedies are kept whenever there is a finding (advice too), deduplicated by id in the order given.
  */
 export function fromFindings(parts: {
   findings: Finding[];
@@ -136,12 +148,17 @@ export function fromFindings(parts: {
   remedies?: Remedy[];
   metrics?: MetricSample[];
 }): Outcome {
-  const status = parts.findings.reduce<Status>((acc, f) => worst(acc, f.severity), 'ok');
+  const status = statusOf(parts.findings);
   const seen = new Set<string>();
   const remedies =
-    status === 'ok' ? [] : (parts.remedies ?? []).filter((r) => !seen.has(r.id) && seen.add(r.id));
+    parts.findings.length === 0
+      ? []
+      : (parts.remedies ?? []).filter((r) => !seen.has(r.id) && seen.add(r.id));
+  // An ok check with advice is described by its advice ("OK (advice: ...)"), not by the ok summary.
   const summary =
-    status === 'ok' ? parts.okSummary : (parts.summary ?? parts.findings.map((f) => f.message).join('; '));
+    parts.findings.length === 0
+      ? parts.okSummary
+      : (parts.summary ?? parts.findings.map((f) => f.message).join('; '));
   return {
     status,
     summary,
@@ -150,4 +167,18 @@ export function fromFindings(parts: {
     remedies,
     metrics: parts.metrics ?? [],
   };
+}
+
+/**
+ * `--strict`: advice counts as warn (for those who want the guides enforced). The summary of a check that
+ * turns warn is its advice, since the ok summary no longer describes it.
+ */
+export function strictOutcome(outcome: Outcome): Outcome {
+  if (!outcome.findings.some((f) => f.severity === 'advice')) return outcome;
+  const findings = outcome.findings.map((f) =>
+    f.severity === 'advice' ? { ...f, severity: 'warn' as const } : f,
+  );
+  const status = outcome.status === 'ok' ? statusOf(findings) : outcome.status;
+  const summary = outcome.status === 'ok' ? findings.map((f) => f.message).join('; ') : outcome.summary;
+  return { ...outcome, findings, status, summary };
 }

@@ -1,6 +1,6 @@
 // What one report run knows: the host seam, the settings, and facts several probes share. Commands are
 // memoised per run, so `xl info` runs once however many probes read it.
-import { error, type Outcome, skip } from './check.js';
+import { error, type Outcome } from './check.js';
 import type { CommandResult, Host } from './host/host.js';
 import { ParseError } from './parsers/parse-error.js';
 import { parseXlInfo, type XlInfo } from './parsers/xl-info.js';
@@ -9,17 +9,18 @@ import { parseXlList, type XlDomain } from './parsers/xl-list.js';
 export interface Settings {
   /** grant-tables: warn when a domain uses at least this share of its max frames. */
   gnttabWarnRatio: number;
-  /** domains: a paused domain is a finding once paused this many seconds (cpu time stops growing). */
-  pausedWarnSeconds: number;
+  /** `--strict` / config `strict`: advice counts as warn (the guides enforced). */
+  strict: boolean;
 }
 
 export const defaultSettings: Settings = {
   gnttabWarnRatio: 0.75,
-  pausedWarnSeconds: 300,
+  strict: false,
 };
 
 /** A command's parsed output, or the outcome a probe should return instead (skip or error). */
-export type Parsed<T> = { ok: true; value: T; result: CommandResult } | { ok: false; outcome: Outcome };
+export type Parsed<T> =
+  { ok: true; value: T; result: CommandResult } | { ok: false; outcome: Outcome; result: CommandResult };
 
 export type InitSystem = 'openrc' | 'systemd' | 'sysvinit' | 'unknown';
 
@@ -55,7 +56,7 @@ export class Context {
   }
 
   /**
-   * Runs a command and parses its stdout. A missing command becomes `skip` ("xen-diag not found"), a
+   * Runs a command and parses its stdout. A missing command ("xl not found on PATH=/usr/bin:/bin"), a
    * timeout, a non-zero exit or a ParseError becomes `error` with the evidence. `acceptExit` lists exit
    * codes that still carry output worth parsing.
    */
@@ -66,7 +67,7 @@ export class Context {
   ): Promise<Parsed<T>> {
     const result = await this.run(argv);
     const problem = commandProblem(result, acceptExit);
-    if (problem) return { ok: false, outcome: problem };
+    if (problem) return { ok: false, outcome: problem, result };
     try {
       return { ok: true, value: parse(result.stdout), result };
     } catch (caught) {
@@ -74,6 +75,7 @@ export class Context {
         return {
           ok: false,
           outcome: error(`could not parse \`${result.command}\`: ${caught.expected}`, [caught.message]),
+          result,
         };
       }
       throw caught;
@@ -87,7 +89,7 @@ export class Context {
 
   /** `xl list`, parsed once; shared by grant-tables and domains. */
   xlList(): Promise<Parsed<XlDomain[]>> {
-    return this.fact('xl list', () => this.parsed(['xl', 'list'], parseXlList));
+    return this.fact('xl list', () => this.parsed(['xl', 'list'], parseDom0XlList));
   }
 
   /** /sys/hypervisor/type says "xen" only when this kernel runs under Xen (the directory exists anyway). */
@@ -132,13 +134,27 @@ export class Context {
   }
 }
 
+/** `xl list` as dom0 sees it: Domain-0 is always listed, so a list without it is garbage, not a host. */
+function parseDom0XlList(text: string): XlDomain[] {
+  const list = parseXlList(text);
+  if (!list.some((domain) => domain.domid === 0)) {
+    throw ParseError.of('xl list', 'a Domain-0 row (domid 0)', text);
+  }
+  return list;
+}
+
 /** Why a command's output cannot be used, as the outcome to report; undefined when it can. */
 export function commandProblem(
   result: CommandResult,
   acceptExit: readonly number[] = [0],
 ): Outcome | undefined {
   const name = result.command.split(' ')[0] ?? result.command;
-  if (result.notFound) return skip(`${name} not found`, [`${name}: not found on PATH`]);
+  // A check that cannot run its tool cannot see: UNKNOWN, never a silent skip (probes that do not apply
+  // have been skipped by `requires` before they run anything).
+  if (result.notFound) {
+    const cause = notFoundCause(result);
+    return error(cause, [`${result.command}: ${cause}${packageHint(name)}`]);
+  }
   if (result.blockedBy) {
     const holder = result.blockedBy;
     return error(`previous ${holder.name} still running`, [
@@ -165,6 +181,27 @@ export function commandProblem(
     );
   }
   return undefined;
+}
+
+/** Where the package manager has the tool, for the evidence of a missing one. */
+const PACKAGES: Record<string, string> = {
+  xl: 'Debian: xen-utils-<version>; Alpine: xen',
+  'xen-diag': 'Xen 4.10 or later; Debian: xen-utils-<version>; Alpine: xen',
+  ethtool: 'Debian and Alpine: ethtool',
+  dmesg: 'Debian: util-linux; Alpine: util-linux-misc or busybox',
+};
+
+function packageHint(name: string): string {
+  const where = PACKAGES[name];
+  return where ? ` (install: ${where})` : '';
+}
+
+/** "xl not found on PATH=/usr/bin:/bin; it is in /usr/sbin" */
+export function notFoundCause(result: CommandResult): string {
+  const name = result.command.split(' ')[0] ?? result.command;
+  const where = result.searchedPath === undefined ? 'PATH' : `PATH=${result.searchedPath}`;
+  const elsewhere = result.foundElsewhere ? `; it is in ${result.foundElsewhere}` : '';
+  return `${name} not found on ${where}${elsewhere}`;
 }
 
 function firstLine(text: string): string {

@@ -2,6 +2,7 @@
 // so a one-shot report starts almost as fast as node itself.
 import { existsSync } from 'node:fs';
 import { parseArgs, UsageError } from './args.js';
+import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig, sharedConfigFlags } from './config.js';
 import { createHost } from './host/host.js';
 import { hostFlags, hostOptionsFrom } from './host/options.js';
 import { probes, selectProbes } from './probes/index.js';
@@ -20,9 +21,14 @@ Checks a Xen dom0 for the failures that cost admins days, with evidence and reme
 
 Options:
   --json                 print one JSON document instead of text
-  --format FORMAT        text (default), json or prometheus (metrics for node_exporter's textfile collector)
+  --format FORMAT        text (default), json, nagios (a plugin's status line, perfdata and details) or
+                         prometheus (metrics for node_exporter's textfile collector)
   --output FILE          with --format prometheus: write FILE atomically (temp file + rename), not stdout
   --check ID             run only this check (repeatable); see --list-checks
+  --disable-check ID     do not run this check (repeatable); --enable-check ID undoes the config file's
+  --strict               advice counts as warn (the guides' tunings enforced); config key "strict"
+  --config FILE          settings shared with serve and fix (default /etc/xendoctor/config.json, if present;
+                         env XENDOCTOR_CONFIG); see docs/configuration.md
   --list-checks          list check ids and titles
   --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
   --path DIRS            look for commands in DIRS (colon-separated) instead of $PATH (env XENDOCTOR_PATH)
@@ -32,11 +38,13 @@ Options:
   -h, --help             this help
   --version              print the version
 
-Exit codes: 0 all ok or skipped, 1 a warning, 2 a failure, 3 a check could not complete, 64 usage error.
+Exit codes: 0 all ok (advice included) or skipped, 1 a warning, 2 a failure, 3 a check could not complete
+(UNKNOWN), 64 usage error, 78 bad configuration.
 `;
 
 const reportFlags = {
   ...hostFlags,
+  ...sharedConfigFlags,
   json: {},
   format: { value: true },
   output: { value: true },
@@ -86,8 +94,10 @@ async function report(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const format = args.flags.get('format')?.[0] ?? (has('json') ? 'json' : 'text');
-  if (format !== 'text' && format !== 'json' && format !== 'prometheus') {
-    throw new UsageError(`flag --format must be text, json or prometheus, got ${JSON.stringify(format)}`);
+  if (format !== 'text' && format !== 'json' && format !== 'prometheus' && format !== 'nagios') {
+    throw new UsageError(
+      `flag --format must be text, json, nagios or prometheus, got ${JSON.stringify(format)}`,
+    );
   }
   const output = args.flags.get('output')?.[0];
   if (output !== undefined && format !== 'prometheus') {
@@ -95,19 +105,36 @@ async function report(argv: readonly string[]): Promise<number> {
   }
   if (has('color') && has('no-color'))
     throw new UsageError('flags --color and --no-color contradict each other');
-  const selected = selectProbes(args.flags.get('check') ?? []);
-  const hostOptions = hostOptionsFrom(args, process.env);
+  // Flags and variables of the host seam are usage errors (64) before the config file is read.
+  hostOptionsFrom(args, process.env);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(
+      args,
+      process.env,
+      probes.map((p) => p.id),
+    );
+  } catch (caught) {
+    if (!(caught instanceof ConfigError)) throw caught;
+    process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
+    return EXIT_CONFIG;
+  }
+  const selected = enabledProbes(selectProbes(args.flags.get('check') ?? []), config.checks);
+  const hostOptions = config.host;
   if (hostOptions.root && !existsSync(hostOptions.root)) {
     throw new UsageError(`--root ${hostOptions.root} does not exist`);
   }
 
-  const { document, results } = await runReport(createHost(hostOptions), selected);
+  const { document, results } = await runReport(createHost(hostOptions), selected, config.settings);
   if (format === 'prometheus') {
     // Loaded only here: the text and JSON report never load the exporter.
     const { renderOnce, writeAtomically } = await import('./exporter/textfile.js');
     const text = await renderOnce(results);
     if (output === undefined) process.stdout.write(text);
     else await writeAtomically(output, text);
+  } else if (format === 'nagios') {
+    const { renderNagios } = await import('./report/nagios.js');
+    process.stdout.write(renderNagios(document, results, config.settings));
   } else if (format === 'json') {
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {

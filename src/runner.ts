@@ -1,7 +1,7 @@
 // Runs probes against one host: in parallel (commands are bounded by the host seam's pool), each timed,
 // each isolated, so a probe that throws is reported as `error` and the others go on.
 import type { CheckResult, Outcome, Probe } from './check.js';
-import { error, skip } from './check.js';
+import { error, skip, strictOutcome } from './check.js';
 import type { Context } from './context.js';
 
 /** Runs the given probes and returns their results in the order given. */
@@ -14,6 +14,7 @@ export async function runProbe(ctx: Context, probe: Probe): Promise<CheckResult>
   let outcome: Outcome;
   try {
     outcome = (await unmetRequirement(ctx, probe)) ?? (await probe.run(ctx));
+    if (ctx.settings.strict) outcome = strictOutcome(outcome);
   } catch (caught) {
     // A bug or an unexpected host error: never shown as healthy, never fatal to the run.
     const message = caught instanceof Error ? caught.message : String(caught);

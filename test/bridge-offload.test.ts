@@ -18,9 +18,11 @@ const vifRule = (offs: string) =>
   `ACTION=="add", SUBSYSTEM=="net", KERNEL=="vif*", RUN+="/usr/sbin/ethtool --offload $name ${offs}"`;
 
 describe('bridge-offload', () => {
-  it('warns on every device of the real dom0 bridge (xenbr0, dummy0, vif1.0: all four on)', async () => {
+  it('advises on every device of the real dom0 bridge (xenbr0, dummy0, vif1.0: all four on), no symptom', async () => {
     const result = await runOn('dom0-domu-credit2', bridgeOffload);
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('ok');
+    expect(result.findings.map((f) => f.severity)).toEqual(['advice', 'advice', 'advice']);
+    expect(result.evidence).toContain('dmesg: no xen-netback ring errors');
     expect(result.findings.map((f) => f.message)).toEqual([
       'xenbr0 (bridge): gso, tso, sg, gro on',
       'dummy0 (port of xenbr0): gso, tso, sg, gro on',
@@ -58,7 +60,8 @@ describe('bridge-offload', () => {
 
   it('checks only the bridge and the NIC on a real dom0 with no domain running', async () => {
     const result = await runOn('dom0-credit2', bridgeOffload);
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('ok');
+    expect(result.findings.every((f) => f.severity === 'advice')).toBe(true);
     expect(result.remedies[0]?.commands).toEqual([
       `ethtool --offload xenbr0 ${ALL_OFF}`,
       `ethtool --offload dummy0 ${ALL_OFF}`,
@@ -82,12 +85,14 @@ describe('bridge-offload', () => {
 
   it('runs without Xen: a bridged host that is not a dom0 is still checked', async () => {
     const result = await runOn('no-xen', bridgeOffload);
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('ok');
+    expect(result.findings.map((f) => f.severity)).toContain('advice');
+    expect(result.remedies.map((r) => r.id)).toEqual(['ethtool-offload-off']);
   });
 
   it('reports [fixed] offloads as evidence and never asks to change them', async () => {
     const result = await runOn('made-up-offload-fixed', bridgeOffload);
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('ok');
     expect(result.findings.map((f) => f.message)).toEqual([
       'xenbr0 (bridge): gro on',
       'vif2.0 (port of xenbr0): gso, sg, gro on',
@@ -134,10 +139,39 @@ describe('bridge-offload', () => {
     expect(result.metrics.map((m) => m.labels.interface)).toEqual(['xenbr0', 'xenbr0', 'xenbr0', 'xenbr0']);
   });
 
-  it('skips when ethtool is not installed', async () => {
-    const host = createHost({ root: path.join(HOSTS, 'dom0-domu-credit2'), path: [] });
+  it('is an error naming the search path and the package when ethtool is missing on a dom0', async () => {
+    const host = createHost({ root: path.join(HOSTS, 'dom0-domu-credit2'), path: ['/nonexistent'] });
     const result = await runProbe(new Context(host), bridgeOffload);
-    expect(result).toMatchObject({ status: 'skip', summary: 'ethtool not found' });
+    expect(result).toMatchObject({ status: 'error', summary: 'ethtool not found on PATH=/nonexistent' });
+    expect(result.evidence.join('\n')).toContain('install: Debian and Alpine: ethtool');
+  });
+
+  it('skips when ethtool is missing on a bridged host that is not a dom0 (offloads only matter to domUs)', async () => {
+    const host = createHost({ root: path.join(HOSTS, 'no-xen'), path: ['/nonexistent'] });
+    const result = await runProbe(new Context(host), bridgeOffload);
+    expect(result.status).toBe('skip');
+    expect(result.summary).toContain('ethtool not found on PATH=/nonexistent');
+  });
+
+  it('warns when xen-netback logged a ring error (made-up-netback-errors)', async () => {
+    const result = await runOn('made-up-netback-errors', bridgeOffload);
+    expect(result.status).toBe('warn');
+    expect(result.findings.map((f) => [f.code, f.severity])).toEqual([
+      ['offload-on', 'warn'],
+      ['offload-on', 'warn'],
+      ['offload-on', 'warn'],
+    ]);
+    expect(result.evidence).toContain(
+      'dmesg: 2 xen-netback ring error line(s), last: [  501.840828] vif vif-1-0 vif1.0: fatal error; disabling device',
+    );
+    expect(result.remedies[0]?.note).toContain('costs throughput and dom0 CPU');
+  });
+
+  it('warns when a vif counts dropped packets (made-up-vif-drops)', async () => {
+    const result = await runOn('made-up-vif-drops', bridgeOffload);
+    expect(result.status).toBe('warn');
+    expect(result.evidence).toContain('/sys/class/net/vif1.0/statistics/tx_dropped = 4711');
+    expect(result.evidence).toContain('dmesg: no xen-netback ring errors');
   });
 
   it('asks for every device at once (the host seam, not the probe, bounds concurrency)', async () => {
@@ -159,7 +193,8 @@ describe('bridge-offload', () => {
       },
     };
     await runProbe(new Context(counting), bridgeOffload);
-    expect(argvs.sort()).toEqual(['ethtool -k dummy0', 'ethtool -k vif1.0', 'ethtool -k xenbr0']);
+    // dmesg comes after, for the netback symptoms.
+    expect(argvs.sort()).toEqual(['dmesg', 'ethtool -k dummy0', 'ethtool -k vif1.0', 'ethtool -k xenbr0']);
     expect(most).toBe(3);
   });
 });

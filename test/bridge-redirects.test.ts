@@ -9,9 +9,11 @@ import { runProbes } from '../src/runner.js';
 import { fixtureHost, runOn } from './helpers.js';
 
 describe('bridge-redirects', () => {
-  it('warns on the real dom0 fixture (send_redirects made up as 1) with the sysctl drop-in', async () => {
+  it('advises on the real dom0 fixture (send_redirects made up as 1, no forwarding seen) with the sysctl drop-in', async () => {
     const result = await runOn('dom0-domu-credit2', bridgeRedirects);
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('ok');
+    expect(result.findings.map((f) => f.severity)).toEqual(['advice', 'advice', 'advice']);
+    expect(result.evidence).toContain('net.ipv4.ip_forward: missing');
     expect(result.summary).toBe('ICMP redirects on: send_redirects = 1 for all, default, xenbr0');
     expect(result.findings.map((f) => f.code)).toEqual([
       'send-redirects-on',
@@ -48,10 +50,56 @@ describe('bridge-redirects', () => {
     });
   });
 
-  it('warns when only the bridge says 1 (the kernel ORs all with the interface)', async () => {
+  it('finds it when only the bridge says 1 (the kernel ORs all with the interface)', async () => {
     const result = await runOn('made-up-offload-fixed', bridgeRedirects);
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('ok');
     expect(result.findings.map((f) => f.message)).toEqual(['net.ipv4.conf.xenbr0.send_redirects = 1']);
+  });
+
+  it('warns when dom0 forwards (ip_forward = 1, made-up-redirects-forwarding)', async () => {
+    const result = await runOn('made-up-redirects-forwarding', bridgeRedirects);
+    expect(result.status).toBe('warn');
+    expect(result.findings.map((f) => f.severity)).toEqual(['warn', 'warn', 'warn']);
+    expect(result.evidence).toContain('net.ipv4.ip_forward = 1 (dom0 routes: redirects are sent)');
+    expect(result.evidence).toContain('/proc/net/snmp: Icmp OutRedirects 0');
+  });
+
+  it('warns when dom0 has sent redirects (Icmp OutRedirects > 0) even without forwarding now', async () => {
+    const real = fixtureHost('made-up-redirects-forwarding');
+    const snmp = await real.readFile('/proc/net/snmp');
+    // The same real file with OutRedirects (the 23rd Icmp counter) raised: the change is the point.
+    const rows = snmp.split('\n');
+    const names = rows.findIndex((r) => r.startsWith('Icmp:'));
+    const fields = (rows[names + 1] ?? '').split(' ');
+    const column = (rows[names] ?? '').split(' ').indexOf('OutRedirects');
+    fields[column] = '7';
+    rows[names + 1] = fields.join(' ');
+    const host: Host = {
+      ...real,
+      async readFileIfExists(file) {
+        if (file === '/proc/sys/net/ipv4/ip_forward') return '0\n';
+        if (file === '/proc/net/snmp') return rows.join('\n');
+        return real.readFileIfExists(file);
+      },
+    };
+    const [result] = await runProbes(new Context(host), [bridgeRedirects]);
+    expect(result?.status).toBe('warn');
+    expect(result?.evidence).toContain('/proc/net/snmp: Icmp OutRedirects 7');
+    expect(result?.evidence).toContain('net.ipv4.ip_forward = 0 (dom0 does not route)');
+  });
+
+  it('is an error, never ok, when /proc/net/snmp is garbage', async () => {
+    const real = fixtureHost('dom0-domu-credit2');
+    const host: Host = {
+      ...real,
+      async readFileIfExists(file) {
+        if (file === '/proc/net/snmp') return 'Icmp: InMsgs OutRedirects\nIcmp: 1\n';
+        return real.readFileIfExists(file);
+      },
+    };
+    const [result] = await runProbes(new Context(host), [bridgeRedirects]);
+    expect(result?.status).toBe('error');
+    expect(result?.summary).toBe('could not parse /proc/net/snmp');
   });
 
   it('skips on a host without a bridge, even with redirects on', async () => {
@@ -80,7 +128,7 @@ describe('bridge-redirects', () => {
     };
     const ctx = new Context(counting);
     const results = await runProbes(ctx, [bridgeOffload, bridgeRedirects]);
-    expect(results.map((r) => r.status)).toEqual(['warn', 'warn']);
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
     expect(listed.filter((dir) => dir === '/sys/class/net')).toHaveLength(1);
     expect((await bridges(ctx)).bridges).toEqual([{ name: 'xenbr0', ports: ['dummy0', 'vif1.0'] }]);
   });

@@ -110,11 +110,19 @@ describe('loadConfig', () => {
       /checks.grant-tables.enabled must be true or false, got "no"/,
     ],
     [{ intervall: 60 }, /unknown key "intervall"/],
+    [{ strict: 'yes' }, /strict must be true or false, got "yes"/],
+    [{ thresholds: { pausedWarnSeconds: 300 } }, /"pausedWarnSeconds" is gone/],
   ])('rejects %j naming the key and the value', (content, message) => {
     const file = configFile(content);
     expect(() => load(['--config', file])).toThrow(ConfigError);
     expect(() => load(['--config', file])).toThrow(message);
     expect(() => load(['--config', file])).toThrow(file);
+  });
+
+  it('reads strict from the file, and --strict wins over it', () => {
+    expect(load([]).settings.strict).toBe(false);
+    expect(load(['--config', configFile({ strict: true })]).settings.strict).toBe(true);
+    expect(load(['--config', configFile({ strict: false }), '--strict']).settings.strict).toBe(true);
   });
 
   it('names the flag or variable a bad value came from', () => {

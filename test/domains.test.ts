@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DOMAIN_STATES, domainState, domains } from '../src/probes/domains.js';
-import { runOn } from './helpers.js';
+import { Context } from '../src/context.js';
+import type { Host } from '../src/host/host.js';
+import { runProbe } from '../src/runner.js';
+import { fixtureHost, runOn } from './helpers.js';
 
 describe('domainState', () => {
   it('gives each State column one state, the most telling first', () => {
@@ -74,9 +77,26 @@ describe('domains', () => {
     expect(result.remedies.every((r) => r.actions === undefined)).toBe(true);
     expect(result.remedies[0]?.commands).toContain('xl destroy web');
   });
-  it('skips (never ok) when xl is missing', async () => {
-    const skipped = await runOn('made-up-openrc-xenconsoled-disabled', domains);
-    expect(skipped.status).toBe('skip');
-    expect(skipped.summary).toBe('xl not found');
+  it('is an error (UNKNOWN, never ok or skip) naming the search path when xl is missing on a dom0', async () => {
+    const blind = await runOn('made-up-openrc-xenconsoled-disabled', domains);
+    expect(blind.status).toBe('error');
+    expect(blind.summary).toMatch(/^xl not found on PATH=.*made-up-openrc-xenconsoled-disabled\/commands$/);
+    expect(blind.evidence.join('\n')).toContain('install: Debian: xen-utils-<version>; Alpine: xen');
+  });
+
+  it('is an error, never ok, when `xl list` has no Domain-0 (garbage that parses)', async () => {
+    const real = fixtureHost('dom0-domu-credit2');
+    const host: Host = {
+      ...real,
+      async run(argv, opts) {
+        const result = await real.run(argv, opts);
+        if (argv.join(' ') !== 'xl list') return result;
+        // The real reply without its Domain-0 row.
+        return { ...result, stdout: result.stdout.replace(/^Domain-0 .*\n/m, '') };
+      },
+    };
+    const result = await runProbe(new Context(host), domains);
+    expect(result.status).toBe('error');
+    expect(result.summary).toBe('could not parse `xl list`: a Domain-0 row (domid 0)');
   });
 });

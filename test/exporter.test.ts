@@ -337,6 +337,19 @@ describe('textfile output (report --format prometheus --output FILE)', () => {
       expect(text).toContain('xendoctor_probe_last_run_timestamp_seconds{probe="xen-hypervisor"} 1700000000');
       expect(text).not.toContain('process_');
       expect(text).not.toContain('xendoctor_command_timeouts_total');
+      // A cron job wrote it: no HELP text claims a daemon's schedule.
+      expect(text).not.toContain('scheduled run');
+      expect(text).toContain('Written by one `xendoctor --format prometheus` run.');
+      // Advice is a finding, and leaves check_status at 0.
+      expect(text).toContain(
+        'xendoctor_finding{check="scheduler",code="credit2-default",severity="advice"} 1',
+      );
+      expect(text).toContain('xendoctor_check_status{check="scheduler"} 0');
+      // Every domain state has a series, zeros too.
+      for (const state of ['running', 'blocked', 'runnable', 'paused', 'shutdown', 'crashed', 'dying']) {
+        expect(text).toMatch(new RegExp(`^xendoctor_domains\\{state="${state}"\\} \\d+$`, 'm'));
+      }
+      expect(text).toContain('xendoctor_domains{state="crashed"} 0');
       expect(readdirSync(dir)).toEqual(['xendoctor.prom']);
       await expect(writeAtomically(path.join(dir, 'missing', 'x.prom'), 'x')).rejects.toThrow();
       expect(readdirSync(dir)).toEqual(['xendoctor.prom']);

@@ -119,9 +119,10 @@ describe('grant-tables', () => {
     expect(result.evidence.join('\n')).toContain('exited 0 without sizes; stderr: failed to get the handler');
     expect(result.metrics).toEqual([]);
   });
-  it('skips with "xen-diag not found" when the tool is missing (Xen < 4.10)', async () => {
+  it('is an error (the check cannot see) when xen-diag is missing on a dom0', async () => {
     const result = await runOn('made-up-no-xen-diag', grantTables);
-    expect(result).toMatchObject({ status: 'skip', summary: 'xen-diag not found' });
+    expect(result.status).toBe('error');
+    expect(result.summary).toMatch(/^xen-diag not found on PATH=/);
     expect(result.metrics).toEqual([]);
   });
   it('skips on a host without Xen (the runner says why)', async () => {

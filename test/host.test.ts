@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHost, HostFileError } from '../src/host/host.js';
+import { createHost, defaultSearchPath, HostFileError, SBIN_DIRS } from '../src/host/host.js';
 
 // A tiny host made here: a root with a file, and a bin/ of scripts that misbehave on purpose.
 let root: string;
@@ -116,5 +116,42 @@ describe('commands on the path', () => {
       const overlapping = spans.filter(([s, e]) => s <= start && start < e).length;
       expect(overlapping).toBeLessThanOrEqual(2);
     }
+  });
+});
+
+describe('the default search path (cron runs with PATH=/usr/bin:/bin; Debian has /usr/sbin/xl)', () => {
+  it('appends /usr/local/sbin, /usr/sbin and /sbin to $PATH, once each, $PATH first', () => {
+    expect(defaultSearchPath('/usr/bin:/bin')).toEqual([
+      '/usr/bin',
+      '/bin',
+      '/usr/local/sbin',
+      '/usr/sbin',
+      '/sbin',
+    ]);
+    expect(defaultSearchPath('/usr/sbin:/usr/bin')).toEqual([
+      '/usr/sbin',
+      '/usr/bin',
+      '/usr/local/sbin',
+      '/sbin',
+    ]);
+    expect(defaultSearchPath(undefined)).toEqual(['/usr/bin', '/bin', ...SBIN_DIRS]);
+  });
+
+  it('says where a command is when an explicit search path misses it (real root only)', async () => {
+    // Any executable this machine has in an sbin directory will do.
+    const dir = SBIN_DIRS.find((d) => existsSync(d) && readdirSync(d).length > 0);
+    const name =
+      dir &&
+      readdirSync(dir).find((n) => {
+        const s = statSync(path.join(dir, n), { throwIfNoEntry: false });
+        return s?.isFile() && (s.mode & 0o111) !== 0;
+      });
+    if (!dir || !name) return; // a machine without an sbin tool has nothing to point at
+    const result = await createHost({ path: ['/nonexistent-bin'] }).run([name]);
+    expect(result).toMatchObject({ notFound: true, searchedPath: '/nonexistent-bin' });
+    expect(SBIN_DIRS).toContain(result.foundElsewhere);
+    // A replayed host's commands are not the runner's: no hint there.
+    const replayed = await createHost({ root: tmpdir(), path: ['/nonexistent-bin'] }).run([name]);
+    expect(replayed.foundElsewhere).toBeUndefined();
   });
 });

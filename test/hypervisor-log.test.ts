@@ -111,8 +111,9 @@ describe('hypervisor-log', () => {
       info: 31,
     });
   });
-  it('skips when xl is missing (not ok)', async () => {
+  it('is an error (cannot see, never ok or skip) when xl is missing on a dom0', async () => {
     const result = await runOn('made-up-openrc-xenconsoled-disabled', hypervisorLog);
-    expect(result.status).toBe('skip');
+    expect(result.status).toBe('error');
+    expect(result.summary).toMatch(/^xl not found on PATH=/);
   });
 });

@@ -112,35 +112,43 @@ describe('a domU', () => {
 });
 
 describe('a dom0 missing a tool', () => {
-  it('made-up-no-xen-diag: grant-tables skips with "xen-diag not found", exit 0', () => {
+  it('made-up-no-xen-diag: grant-tables cannot see: error naming the search path, exit 3', () => {
     const run = report(path.join(HOSTS, 'made-up-no-xen-diag'), ['--check', 'grant-tables']);
     expectClear(run);
-    expect(run.code).toBe(0);
-    expect(check(run, 'grant-tables')).toMatchObject({ status: 'skip', summary: 'xen-diag not found' });
+    expect(run.code).toBe(3);
+    expect(check(run, 'grant-tables')?.status).toBe('error');
+    expect(check(run, 'grant-tables')?.summary).toMatch(/^xen-diag not found on PATH=\S+\/commands$/);
   });
 
-  it('made-up-no-ethtool: bridge-offload skips with "ethtool not found", exit 0', () => {
+  it('made-up-no-ethtool: bridge-offload on a dom0 with a bridge cannot see: error with the package, exit 3', () => {
     const run = report(path.join(HOSTS, 'made-up-no-ethtool'), ['--check', 'bridge-offload']);
     expectClear(run);
-    expect(run.code).toBe(0);
-    expect(check(run, 'bridge-offload')).toMatchObject({ status: 'skip', summary: 'ethtool not found' });
+    expect(run.code).toBe(3);
+    expect(check(run, 'bridge-offload')?.status).toBe('error');
+    expect(check(run, 'bridge-offload')?.evidence.join('\n')).toContain(
+      'install: Debian and Alpine: ethtool',
+    );
   });
 
   it.each([
-    ['xen-diag', 'grant-tables'],
-    ['ethtool', 'bridge-offload'],
-  ])('a real dom0 without %s: only %s changes, to a skip; the rest of the report stands', (tool, id) => {
+    ['xen-diag', ['grant-tables']],
+    ['ethtool', ['bridge-offload']],
+    ['xl', ['cpu-virtualization', 'grant-tables', 'scheduler', 'dom0-memory', 'domains', 'hypervisor-log']],
+  ])('a real dom0 without %s: %s turn error naming the cause; the rest stands; exit 3', (tool, ids) => {
     const full = report(path.join(HOSTS, 'dom0-domu-credit2'));
     const root = dom0Without((dir) => rmSync(path.join(dir, 'commands', tool)));
     const run = report(root);
     expectClear(run);
-    expect(check(run, id)).toMatchObject({ status: 'skip', summary: `${tool} not found` });
-    for (const other of full.doc.checks.filter((c) => c.id !== id)) {
+    for (const id of ids) {
+      expect(check(run, id)?.status, id).toBe('error');
+      expect(check(run, id)?.summary, id).toContain(`${tool} not found on PATH=${root}/commands`);
+    }
+    for (const other of full.doc.checks.filter((c) => !ids.includes(c.id))) {
       expect(check(run, other.id)?.status, other.id).toBe(other.status);
     }
-    // dom0-domu-credit2 warns elsewhere (scheduler, bridge-redirects): still exit 1, a skip changes nothing.
-    expect(run.code).toBe(full.code);
-    expect(run.code).toBe(1);
+    // dom0-domu-credit2 exits 0 (advice only); a blind check makes it UNKNOWN.
+    expect(full.code).toBe(0);
+    expect(run.code).toBe(3);
   });
 });
 

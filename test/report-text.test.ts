@@ -33,6 +33,15 @@ describe('text report', () => {
     expect(checkLines.find((l) => l.includes('Xen daemons'))).toMatch(
       /\.{3,} FAIL \(xenconsoled is not running/,
     );
-    expect(lines.at(-2)).toMatch(/^\d+ ok, \d+ warn, 1 fail, \d+ skip, 0 error \(exit 2\)$/);
+    expect(lines.at(-2)).toMatch(
+      /^\d+ ok \(3 with advice\), \d+ warn, 1 fail, \d+ skip, 0 error \(exit 2\)$/,
+    );
+    // An ok check with advice says so on its line.
+    expect(checkLines.find((l) => l.includes('vCPU scheduler'))).toMatch(
+      /\.{3,} OK \(advice: credit2 on Xen 4\.17\.7/,
+    );
+    expect(lines).toContain(
+      'ADVICE scheduler: ' + (document.checks.find((c) => c.id === 'scheduler')?.summary ?? ''),
+    );
   });
 });

@@ -52,6 +52,15 @@ describe('parseXlInfo', () => {
     );
     expect(() => parseXlInfo('\u0000\uffff garbage: yes\n')).toThrow(ParseError);
   });
+  it('throws ParseError on garbage that parses: nr_cpus 0, an empty xen_scheduler', () => {
+    const real = reply('dom0-credit2', 'xl info');
+    expect(() => parseXlInfo(real.replace(/^nr_cpus\s*: 2$/m, 'nr_cpus                : 0'))).toThrow(
+      /"nr_cpus" of at least 1/,
+    );
+    expect(() =>
+      parseXlInfo(real.replace(/^xen_scheduler\s*: credit2$/m, 'xen_scheduler          : ')),
+    ).toThrow(/a "xen_scheduler" name/);
+  });
   it('reads Xen before 4.12 without a virt_caps line', () => {
     const real = reply('dom0-credit2', 'xl info');
     expect(parseXlInfo(real.replace(/^virt_caps.*\n/m, '')).virtCaps).toEqual([]);

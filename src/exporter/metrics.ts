@@ -8,7 +8,7 @@ import type { CommandResult } from '../host/host.js';
 import { VERSION } from '../version.js';
 
 export const PREFIX = 'xendoctor_';
-const CACHED = 'Published from the last scheduled run; a scrape runs no command.';
+export const CACHED = 'Published from the last scheduled run; a scrape runs no command.';
 
 /** check_status values: ordered so that `>= 1` is "warn or worse"; 3 (error) follows Nagios' UNKNOWN. */
 export const STATUS_VALUE: Record<Status, number> = { ok: 0, warn: 1, fail: 2, error: 3, skip: -1 };
@@ -164,7 +164,7 @@ export function buildRegistry(
   );
   const finding = gauge(
     'finding',
-    'Findings of the last run by check, code and severity (the value counts them, e.g. one per interface); absent when healthy.',
+    'Findings of the last run by check, code and severity (advice, warn, fail; the value counts them, e.g. one per interface); absent when there is none. Advice leaves check_status at 0.',
     ['check', 'code', 'severity'],
   );
   const success = gauge(

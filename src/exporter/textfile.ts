@@ -10,14 +10,22 @@ import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CheckResult } from '../check.js';
-import { buildRegistry } from './metrics.js';
+import { buildRegistry, CACHED } from './metrics.js';
+
+/** What the HELP texts say of where a textfile's values come from. */
+export const TEXTFILE_NOTE = 'Written by one `xendoctor --format prometheus` run.';
 
 /** The text exposition of one report run. */
 export async function renderOnce(
   results: readonly CheckResult[],
   finishedAt: number = Date.now(),
 ): Promise<string> {
-  return buildRegistry({ runs: results.map((result) => ({ result, finishedAt })) }, 'prometheus').metrics();
+  const text = await buildRegistry(
+    { runs: results.map((result) => ({ result, finishedAt })) },
+    'prometheus',
+  ).metrics();
+  // The daemon's HELP texts say they come from its schedule; this file comes from one cron run.
+  return text.replaceAll(` ${CACHED}`, ` ${TEXTFILE_NOTE}`);
 }
 
 /** The file operations writeAtomically uses; tests wrap them to see the order (fsync before rename). */

@@ -18,8 +18,12 @@ export interface CommandResult {
   /** true when the command did not exit 0, timed out, was not found or could not start. */
   failed: boolean;
   timedOut: boolean;
-  /** The command is not on the path: callers turn this into `skip`, never a crash. */
+  /** The command is not on the path: callers say so (error on a dom0, skip where it does not apply). */
   notFound: boolean;
+  /** With notFound: the directories searched, joined by ':' ("/usr/bin:/bin"). */
+  searchedPath?: string;
+  /** With notFound: a standard directory outside the search path that holds the command ("/usr/sbin"). */
+  foundElsewhere?: string;
   /** Still alive after SIGKILL (e.g. `xl` blocked in the kernel): left behind, never waited for. */
   stuck: boolean;
   /** Set when the process could not be started at all (EACCES, ENOEXEC...). */
@@ -83,7 +87,7 @@ export interface Host {
 export interface HostOptions {
   /** Folder that stands for "/". Default "/". */
   root?: string;
-  /** Directories searched for commands, in order. Default: $PATH. */
+  /** Directories searched for commands, in order. Default: $PATH plus /usr/local/sbin:/usr/sbin:/sbin. */
   path?: readonly string[];
   /**
    * Refuse (EXDEV) a read or listing whose path leads, through a link, out of `root` (`capture --root`:
@@ -146,7 +150,7 @@ export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 32 * 1024 * 1024;
 /** Creates the host seam. Cheap: nothing is touched until a probe asks. */
 export function createHost(options: HostOptions = {}): Host {
   const root = path.resolve(options.root ?? '/');
-  const searchPath = options.path ?? (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  const searchPath = options.path ?? defaultSearchPath(process.env.PATH);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const killGraceMs = options.killGraceMs ?? 1000;
   const maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
@@ -247,12 +251,21 @@ export function createHost(options: HostOptions = {}): Host {
     async run(argv, opts = {}) {
       const command = argv.join(' ');
       if (replayDir !== undefined) {
-        if (!(await replayHas(replayDir, argv[0]))) return notFoundResult(command);
+        if (!(await replayHas(replayDir, argv[0])))
+          return notFoundResult(command, path.join(replayDir, 'commands'));
         return replayRun(argv, { dir: replayDir, timeoutMs: opts.timeoutMs ?? timeoutMs });
       }
       const executable = await which(argv[0]);
       if (!executable) {
-        return notFoundResult(command);
+        // A hint only on the real machine: a replayed host's commands are not in the runner's /usr/sbin.
+        const elsewhere =
+          root === '/'
+            ? await findDirOf(
+                argv[0],
+                SBIN_DIRS.filter((d) => !searchPath.includes(d)),
+              )
+            : undefined;
+        return notFoundResult(command, searchPath.join(':'), elsewhere);
       }
       const name = argv[0];
       const before = stuck.blocking(name);
@@ -594,10 +607,29 @@ function blockedResult(command: string, holder: StuckCommand): CommandResult {
   };
 }
 
-function notFoundResult(command: string): CommandResult {
+/**
+ * Where xl, xen-diag and ethtool live on Debian and Alpine: cron and many service managers run with
+ * PATH=/usr/bin:/bin, which would hide them, so they are searched after $PATH.
+ */
+export const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+/** $PATH, then the sbin directories it lacks. */
+export function defaultSearchPath(envPath: string | undefined): string[] {
+  const dirs = (envPath ?? '/usr/bin:/bin').split(':').filter((dir) => dir !== '');
+  return [...dirs, ...SBIN_DIRS.filter((dir) => !dirs.includes(dir))];
+}
+
+async function findDirOf(command: string, dirs: readonly string[]): Promise<string | undefined> {
+  const found = await findOnPath(command, dirs);
+  return found === undefined ? undefined : path.dirname(found);
+}
+
+function notFoundResult(command: string, searchedPath: string, foundElsewhere?: string): CommandResult {
   const name = command.split(' ')[0] ?? command;
   return {
     command,
+    searchedPath,
+    ...(foundElsewhere === undefined ? {} : { foundElsewhere }),
     exitCode: null,
     signal: null,
     stdout: '',

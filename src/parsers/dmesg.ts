@@ -38,3 +38,29 @@ export function grepLines(text: string, phrase: string): string[] {
     .filter((line) => line.includes(phrase))
     .map((line) => line.trim());
 }
+
+/**
+ * What xen-netback prints when a guest's traffic breaks its rings (drivers/net/xen-netback/netback.c,
+ * netdev_err on the vif): a frontend that sends malformed requests is disconnected ("fatal error;
+ * disabling device"), e.g. "[  501.840816] vif vif-1-0 vif1.0: Cross page boundary, txp->offset: 2872,
+ * size: 1460" then "vif vif-1-0 vif1.0: fatal error; disabling device" (xen-devel, December 2021).
+ * These are the symptoms the offload advice is for. Not every netback line is one: "xenvif_start_xmit:
+ * Invalid queue 1 for packet on interface vif1.0" (seen in the lab while a domU's netfront sets up its
+ * queues) is not.
+ */
+export const NETBACK_ERRORS = [
+  'fatal error; disabling device',
+  'Too many slots',
+  'Invalid extra type',
+  'Missing extra info',
+  'Cross page boundary',
+] as const;
+
+/** Kernel log lines (`dmesg`) in which xen-netback reports a broken guest ring, trimmed. */
+export function findNetbackErrors(text: string): string[] {
+  // Almost always none: a few substring scans, not a split of the whole ring buffer.
+  if (!NETBACK_ERRORS.some((phrase) => text.includes(phrase))) return [];
+  return lines(text)
+    .filter((line) => NETBACK_ERRORS.some((phrase) => line.includes(phrase)))
+    .map((line) => line.trim());
+}

@@ -38,16 +38,21 @@ export function parseXlInfo(text: string): XlInfo {
     return Number(value);
   };
   const words = (key: string): string[] => (fields[key] ?? '').split(/\s+/).filter(Boolean);
+  // Garbage that parses must not read as a host: Xen always runs on a CPU and always has a scheduler.
+  const nrCpus = int('nr_cpus');
+  if (nrCpus < 1) throw ParseError.of('xl info', '"nr_cpus" of at least 1', `nr_cpus : ${nrCpus}`);
+  const xenScheduler = need('xen_scheduler');
+  if (xenScheduler === '') throw ParseError.of('xl info', 'a "xen_scheduler" name', 'xen_scheduler : ');
   return {
     host: need('host'),
     release: fields.release ?? '',
-    nrCpus: int('nr_cpus'),
+    nrCpus,
     virtCaps: words('virt_caps'),
     xenCaps: words('xen_caps'),
     xenVersion: need('xen_version'),
     xenMajor: int('xen_major'),
     xenMinor: int('xen_minor'),
-    xenScheduler: need('xen_scheduler'),
+    xenScheduler,
     xenCommandline: fields.xen_commandline ?? '',
     fields,
   };

@@ -2,6 +2,10 @@
 // kernel passes super-sized packets through the bridge between netback and the NIC, which domUs see as
 // stalls, drops or bad checksums; the usual advice is to turn them off on every device on the path.
 // It does not require Xen (any bridged host qualifies), but it only matters for domU networking.
+// The seed guide makes it conditional ("If encountering poor network performance or if your domU network
+// permanently stops working under heavy load..."), and turning them off costs throughput and dom0 CPU, so
+// offloads on are advice unless dom0 sees the symptom: xen-netback's ring errors in the kernel log, or
+// drops/errors counted on a vif (/sys/class/net/vif*/statistics). Then they are a warning.
 import {
   error,
   type Finding,
@@ -13,6 +17,7 @@ import {
 } from '../check.js';
 import type { Context } from '../context.js';
 import { bridges, noBridgeReason } from '../net/bridges.js';
+import { findNetbackErrors } from '../parsers/dmesg.js';
 import { type EthtoolFeatures, offloadState, parseEthtoolFeatures } from '../parsers/ethtool-features.js';
 import {
   ethtoolOffloadOff,
@@ -98,7 +103,7 @@ export const bridgeOffload: Probe = {
       const answer = answers[i];
       if (!answer) continue;
       if (!answer.ok) {
-        if (answer.outcome.status === 'skip') return skip(answer.outcome.summary, answer.outcome.evidence);
+        if (answer.result.notFound) return missingEthtool(ctx, answer.outcome);
         // A vif goes away with its domain: one that vanished since the listing is not a failure.
         if (!(await ctx.host.exists(`/sys/class/net/${device.name}`))) {
           evidence.push(`${device.name} (${device.role}): gone while checking (its domain stopped?)`);
@@ -142,7 +147,7 @@ export const bridgeOffload: Probe = {
         targets.push({ device: device.name, features: report.changeable, ...portOf });
         findings.push({
           code: 'offload-on',
-          severity: 'warn',
+          severity: 'advice',
           message: `${device.name} (${device.role}): ${report.changeable.join(', ')} on`,
         });
       }
@@ -150,6 +155,12 @@ export const bridgeOffload: Probe = {
 
     if (problems.length > 0) {
       return error(`could not read the offloads of ${problems.join(', ')}`, evidence, metrics);
+    }
+    // Evidence of the problem the advice is for makes every offload finding a warning.
+    if (findings.length > 0) {
+      const symptoms = await netbackSymptoms(ctx, devices);
+      evidence.push(...symptoms.evidence);
+      if (symptoms.seen) for (const f of findings) f.severity = 'warn';
     }
     const fixedText =
       fixedNotes.length > 0 ? `; fixed on, cannot be turned off: ${fixedNotes.join(', ')}` : '';
@@ -175,6 +186,59 @@ export const bridgeOffload: Probe = {
     });
   },
 };
+
+/** Counters that say a vif lost traffic; nonzero since the vif was created. */
+const VIF_COUNTERS = ['tx_dropped', 'rx_errors'] as const;
+
+/**
+ * What dom0 can see of the trouble the offload advice is for: xen-netback's ring errors in the kernel log
+ * and drops/errors counted on the vifs. `seen` is true when there is any.
+ */
+async function netbackSymptoms(
+  ctx: Context,
+  devices: readonly Device[],
+): Promise<{ seen: boolean; evidence: string[] }> {
+  const evidence: string[] = [];
+  let seen = false;
+  const dmesg = await ctx.run(['dmesg']);
+  if (dmesg.exitCode === 0) {
+    const errors = findNetbackErrors(dmesg.stdout);
+    if (errors.length > 0) {
+      seen = true;
+      evidence.push(
+        `dmesg: ${errors.length} xen-netback ring error line(s), last: ${errors.at(-1)}`,
+        ...(errors.length > 1 ? [`dmesg: first: ${errors[0]}`] : []),
+      );
+    } else evidence.push('dmesg: no xen-netback ring errors');
+  } else {
+    // The ring buffer may be unreadable (dmesg_restrict) or rotated: absence of evidence, said so.
+    evidence.push(
+      `dmesg: unreadable (${dmesg.stderr.trim() || `exit ${dmesg.exitCode}`}), netback errors not searched`,
+    );
+  }
+  const vifs = devices.filter((d) => d.name.startsWith('vif'));
+  for (const vif of vifs) {
+    for (const counter of VIF_COUNTERS) {
+      const text = await ctx.host.readFileIfExists(`/sys/class/net/${vif.name}/statistics/${counter}`);
+      const value = text === undefined ? Number.NaN : Number(text.trim());
+      if (Number.isInteger(value) && value > 0) {
+        seen = true;
+        evidence.push(`/sys/class/net/${vif.name}/statistics/${counter} = ${value}`);
+      }
+    }
+  }
+  return { seen, evidence };
+}
+
+// On a dom0 a bridge carries domU traffic: a missing ethtool leaves the check blind (error, with the
+// package). Elsewhere (a bridged host that is not Xen) the offloads do not matter: skip.
+async function missingEthtool(ctx: Context, blind: Outcome): Promise<Outcome> {
+  if ((await ctx.xen()).underXen && (await ctx.dom0()).isDom0) return blind;
+  return skip(
+    `${blind.summary}; offloads only matter for domU traffic, and this is not a dom0`,
+    blind.evidence,
+  );
+}
 
 /** "a, b, c" for a few names; "a, b, c, d, e and 123 more" for a host with hundreds of vifs. */
 function listShort(names: readonly string[], most = 5): string {

@@ -2,7 +2,7 @@
 // take grants; when a domain reaches max_nr_frames its I/O hangs. `xen-diag gnttab_query_size` (Xen >= 4.10)
 // is the only way to read the sizes from dom0, one domain per call; dom0's own kernel also logs
 // "max_grant_frames reached" when dom0 itself runs out.
-import { error, type Finding, fromFindings, type MetricSample, type Probe, skip } from '../check.js';
+import { error, type Finding, fromFindings, type MetricSample, type Outcome, type Probe } from '../check.js';
 import { commandProblem } from '../context.js';
 import type { CommandResult } from '../host/host.js';
 import { grepLines } from '../parsers/dmesg.js';
@@ -33,11 +33,8 @@ export const grantTables: Probe = {
       Promise.all(domains.map((d) => ctx.run(['xen-diag', 'gnttab_query_size', String(d.domid)]))),
       ctx.run(['dmesg']),
     ]);
-    if (results.some((r) => r.notFound)) {
-      return skip('xen-diag not found', [
-        'xen-diag: not found on PATH (it ships with the Xen tools from 4.10 on)',
-      ]);
-    }
+    const missing = results.find((r) => r.notFound);
+    if (missing) return commandProblem(missing) as Outcome;
 
     const usages: Usage[] = [];
     const failures: string[] = [];

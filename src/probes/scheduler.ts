@@ -1,7 +1,10 @@
 // scheduler: which vCPU scheduler Xen runs. credit2 (the default since Xen 4.12) could leave runnable domU
 // vCPUs unscheduled for long stretches on busy multi-CPU hosts (guest "rcu_sched self-detected stall",
 // hung I/O); upstream fixed the known cause in 4.15.1 ("credit2: avoid vCPUs to ever reach lower credits
-// than idle"). sched=credit stays the field-proven workaround, so credit2 is still worth a word after 4.15.1.
+// than idle", in the 4.15.1 release). sched=credit stays the field-proven workaround, so credit2 is still
+// worth a word after 4.15.1, as advice: the seed guide's "Credit 2 on multi-cpu machines may cause domU
+// stalls on busy machines" is conditional, and dom0 sees no stall. Before 4.15.1, with domUs to stall, the
+// release note is the evidence: warn.
 import { error, type Finding, fromFindings, type Probe } from '../check.js';
 import { configuredXenOptions } from '../parsers/grub-default.js';
 import { ParseError } from '../parsers/parse-error.js';
@@ -49,20 +52,29 @@ export const scheduler: Probe = {
         : '';
     if (pending) evidence.push('/etc/default/grub: sched=credit configured, not yet booted');
 
-    const finding: Finding = atLeast(version, CREDIT2_STALL_FIXED)
+    // Only domUs stall: without one running there is nothing at risk yet. An unreadable `xl list`
+    // (see domains) does not prove there is none.
+    const list = await ctx.xlList();
+    const domUs = list.ok ? list.value.filter((d) => d.domid !== 0).length : undefined;
+    evidence.push(
+      domUs === undefined ? 'xl list: unreadable, domUs unknown' : `xl list: ${domUs} domU(s) running`,
+    );
+    const fixed = atLeast(version, CREDIT2_STALL_FIXED);
+    const finding: Finding = fixed
       ? {
           code: 'credit2-default',
-          severity: 'warn',
+          severity: 'advice',
           message:
             `credit2 on Xen ${xenVersion} with ${nrCpus} CPUs: the known credit2 vCPU stall is fixed since ` +
             `${CREDIT2_STALL_FIXED}; if domUs still stall on a busy host, sched=credit remains the workaround${pending}`,
         }
       : {
           code: 'credit2-stall-risk',
-          severity: 'warn',
+          severity: domUs === 0 ? 'advice' : 'warn',
           message:
-            `credit2 on Xen ${xenVersion} with ${nrCpus} CPUs: before ${CREDIT2_STALL_FIXED} credit2 can stop ` +
-            `scheduling domU vCPUs on busy hosts (guest stalls and hung I/O); boot with sched=credit${pending}`,
+            `credit2 on Xen ${xenVersion} with ${nrCpus} CPUs${domUs === 0 ? ' (no domU yet)' : ''}: before ` +
+            `${CREDIT2_STALL_FIXED} credit2 can stop scheduling domU vCPUs on busy hosts (guest stalls and hung ` +
+            `I/O); boot with sched=credit${pending}`,
         };
     return fromFindings({
       findings: [finding],

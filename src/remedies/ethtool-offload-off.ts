@@ -126,7 +126,11 @@ export function ethtoolOffloadOff(plan: OffloadPlan): Remedy {
     actions,
     note:
       'Offloads let super-sized packets cross the bridge between netback and the NIC (stalls, drops or bad ' +
-      'checksums in domUs); the commands act now, the files keep it so after a reboot. The udev rule covers ' +
+      'checksums in domUs); the seed guide advises turning them off "if encountering poor network performance ' +
+      'or if your domU network permanently stops working under heavy load". Cost: with them off the kernel ' +
+      'segments and checksums in software, which costs throughput and dom0 CPU, most on the physical NIC: try ' +
+      'the vifs and the bridge first, and the NIC only if the errors persist. ' +
+      'The commands act now, the files keep it so after a reboot. The udev rule covers ' +
       'vifs of domains started later (vifname= needs its own KERNEL match; without udev, e.g. mdev, add the ' +
       'ethtool line to the vif hotplug script); on OpenRC (Gentoo, Alpine) without ifupdown, the bridge and ' +
       `NIC lines go in ${LOCAL_D_SCRIPT} (chmod +x; rc-update add local default).` +

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
+import { enabledProbes, loadConfig, sharedConfigFlags } from '../config.js';
 import { createHost, type Host } from '../host/host.js';
 import { hostFlags, hostOptionsFrom } from '../host/options.js';
 import { runReport } from '../report/run.js';
@@ -35,6 +36,7 @@ Options:
   --yes                  do not ask for confirmation (needed when stdin is not a terminal)
   --undo [BACKUP]        restore the files saved under ${BACKUPS_DIR}/BACKUP (default: the newest)
   --root, --path, --replay, --timeout   as for the report
+  --config FILE, --disable-check ID, --enable-check ID, --strict   as for the report (the same config file)
   -h, --help             this help
 
 xendoctor never reboots: boot-time changes end with the command to run (grub-mkconfig) and "reboot needed".
@@ -47,6 +49,7 @@ was refused or failed (nothing or not everything applied; see the messages), 3 i
 
 const fixFlags = {
   ...hostFlags,
+  ...sharedConfigFlags,
   apply: {},
   json: {},
   only: { value: true, repeat: true },
@@ -105,7 +108,14 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
   if (args.positionals.length > maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[maxPositionals])}`);
   }
-  const hostOptions = hostOptionsFrom(args, deps.env);
+  hostOptionsFrom(args, deps.env);
+  // The same config file as the report and the daemon: a check they leave off is never fixed here.
+  const config = loadConfig(
+    args,
+    deps.env,
+    deps.probes.map((p) => p.id),
+  );
+  const hostOptions = config.host;
   if (hostOptions.root && !existsSync(hostOptions.root)) {
     throw new UsageError(`--root ${hostOptions.root} does not exist`);
   }
@@ -145,7 +155,7 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
       return result.failed ? FIX_EXIT.failed : FIX_EXIT.ok;
     }
 
-    const { results } = await runReport(host, deps.probes);
+    const { results } = await runReport(host, enabledProbes(deps.probes, config.checks), config.settings);
     const plan = await makePlan(results, {
       root: host.root,
       fs: deps.fs,

@@ -80,15 +80,21 @@ interface FileState {
   remedies: string[];
 }
 
-/** The remedies of every warn/fail check, deduplicated by id, in report order (optionally only some). */
+/**
+ * The remedies of every warn/fail check, deduplicated by id, in report order (optionally only some). An
+ * advice's remedy (an ok check's) is planned only when `--only` names it: a tuning is the admin's choice.
+ */
 export function suggestedRemedies(
   results: readonly CheckResult[],
   only: readonly string[] = [],
 ): { remedies: { remedy: Remedy; checks: string[] }[]; notSuggested: string[] } {
   const byId = new Map<string, { remedy: Remedy; checks: string[] }>();
   for (const result of results) {
-    if (result.status !== 'warn' && result.status !== 'fail') continue;
+    const flagged = result.status === 'warn' || result.status === 'fail';
+    const advised = result.status === 'ok' && result.findings.some((f) => f.severity === 'advice');
+    if (!flagged && !advised) continue;
     for (const remedy of result.remedies) {
+      if (!flagged && !only.includes(remedy.id)) continue;
       const seen = byId.get(remedy.id);
       if (seen) seen.checks.push(result.id);
       else byId.set(remedy.id, { remedy, checks: [result.id] });

@@ -16,6 +16,11 @@ export function schedCredit(): Remedy {
       },
     ],
     reboot: true,
-    note: 'The scheduler is chosen at boot; after the reboot `xl info` shows xen_scheduler : credit.',
+    note:
+      'The scheduler is chosen at boot; after the reboot `xl info` shows xen_scheduler : credit. Source: the ' +
+      'seed guide ("Credit 2 on multi-cpu machines may cause domU stalls on busy machines") and the Xen 4.15.1 ' +
+      'release, which fixed the known cause ("credit2: avoid vCPUs to ever reach lower credits than idle"). ' +
+      'Cost: credit has no per-core runqueues and balances less well on large hosts; it is the scheduler ' +
+      'Xen used by default before 4.12.',
   };
 }

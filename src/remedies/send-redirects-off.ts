@@ -44,7 +44,10 @@ export function sendRedirectsOff(bridges: readonly string[]): Remedy {
     actions: [{ argv }],
     note:
       'The kernel sends redirects on an interface if "all" or that interface says 1, so both must be 0; ' +
-      '"default" covers bridges created later. Equivalent one-off: sysctl -w <key>=0 for each key.' +
+      '"default" covers bridges created later. Equivalent one-off: sysctl -w <key>=0 for each key. Source: ' +
+      'the seed guide ("If you use bridged networks with real internet IPs in hosted environments, it may be ' +
+      'necessary..."); redirects are only sent for forwarded packets. Cost: none for a host that is not a ' +
+      "router; one that routes on purpose stops correcting its hosts' routes." +
       (refused.length > 0
         ? ` Left out, as these names cannot be written safely: ${refused.join('; ')}.`
         : ''),

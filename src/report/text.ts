@@ -1,7 +1,8 @@
 // The report for people, in the spirit of virt-host-validate: one dotted line per check, then the details
-// of every warn/fail/error with its evidence and remedies. Colour only when asked (a terminal).
+// of every warn/fail/error, then every piece of advice (an ok check that keeps a remedy), with evidence and
+// remedies. Colour only when asked (a terminal).
 import type { Remedy, Status } from '../check.js';
-import type { ReportDocument } from './document.js';
+import type { ReportCheck, ReportDocument } from './document.js';
 
 const WIDTH = 52;
 const words: Record<Status, string> = { ok: 'OK', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
@@ -24,17 +25,30 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
   for (const check of doc.checks) {
     const label = `Checking ${check.title} `;
     const dots = '.'.repeat(Math.max(3, WIDTH - label.length));
-    const detail = check.status === 'ok' ? '' : ` (${safe(check.summary)})`;
+    const advice = adviceOf(check);
+    const detail =
+      check.status !== 'ok'
+        ? ` (${safe(check.summary)})`
+        : advice.length > 0
+          ? ` (advice: ${safe(advice.join('; '))})`
+          : '';
     out.push(`${label}${dots} ${paint(check.status, words[check.status])}${detail}`);
   }
 
   const troubled = doc.checks.filter(
     (c) => c.status === 'warn' || c.status === 'fail' || c.status === 'error',
   );
-  for (const check of troubled) {
-    out.push('', `${paint(check.status, words[check.status])} ${check.id}: ${safe(check.summary)}`);
+  const advised = doc.checks.filter((c) => c.status === 'ok' && adviceOf(c).length > 0);
+  for (const check of [...troubled, ...advised]) {
+    const heading =
+      check.status === 'ok'
+        ? `${paint('ok', 'ADVICE')} ${check.id}: ${safe(adviceOf(check).join('; '))}`
+        : `${paint(check.status, words[check.status])} ${check.id}: ${safe(check.summary)}`;
+    out.push('', heading);
     for (const finding of check.findings) {
-      if (finding.message !== check.summary) out.push(`  - ${safe(finding.message)}`);
+      if (check.status === 'ok') continue; // its advice is the heading
+      const mark = finding.severity === 'advice' ? 'advice: ' : '';
+      if (finding.message !== check.summary) out.push(`  - ${mark}${safe(finding.message)}`);
     }
     if (check.evidence.length > 0) {
       out.push('  Evidence:');
@@ -44,11 +58,16 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
   }
 
   const s = doc.summary;
+  const withAdvice = advised.length > 0 ? ` (${advised.length} with advice)` : '';
   out.push(
     '',
-    `${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip, ${s.error} error (exit ${doc.exitCode})`,
+    `${s.ok} ok${withAdvice}, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip, ${s.error} error (exit ${doc.exitCode})`,
   );
   return `${out.join('\n')}\n`;
+}
+
+function adviceOf(check: ReportCheck): string[] {
+  return check.findings.filter((f) => f.severity === 'advice').map((f) => f.message);
 }
 
 function header(doc: ReportDocument): string {

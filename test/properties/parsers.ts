@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseCpuinfo } from '../../src/parsers/cpuinfo.js';
-import { findBootLine, grepLines } from '../../src/parsers/dmesg.js';
+import { findBootLine, findNetbackErrors, grepLines } from '../../src/parsers/dmesg.js';
 import { offloadState, parseEthtoolFeatures } from '../../src/parsers/ethtool-features.js';
 import {
   configuredXenCommandLine,
@@ -12,6 +12,7 @@ import {
   parseGrubDefault,
 } from '../../src/parsers/grub-default.js';
 import { isEnabled, parseKernelConfig } from '../../src/parsers/kernel-config.js';
+import { parseNetSnmp } from '../../src/parsers/net-snmp.js';
 import { parseProcMounts } from '../../src/parsers/proc-mounts.js';
 import { findXenDaemons, pidsFromProcListing } from '../../src/parsers/processes.js';
 import { parseUnitFiles } from '../../src/parsers/systemctl.js';
@@ -81,8 +82,15 @@ export const PARSERS: ParserCase[] = [
     crlfSame: true,
   },
   {
-    name: 'dmesg: findBootLine, grepLines',
-    parse: (text) => [findBootLine(text)?.platform, grepLines(text, 'Xen').length],
+    name: 'net-snmp: parseNetSnmp',
+    parse: (text) => [...parseNetSnmp(text)].map(([proto, table]) => [proto, [...table]]),
+    // The lab did not capture /proc/net/snmp: this is the build machine's, verbatim (see its MADE-UP.md).
+    samples: [readFileSync(path.join(HOSTS, 'made-up-redirects-forwarding/proc/net/snmp'), 'utf8')],
+    crlfSame: true,
+  },
+  {
+    name: 'dmesg: findBootLine, grepLines, findNetbackErrors',
+    parse: (text) => [findBootLine(text)?.platform, grepLines(text, 'Xen').length, findNetbackErrors(text)],
     samples: reply('dmesg'),
     crlfSame: true,
   },
