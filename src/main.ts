@@ -1,6 +1,5 @@
 // The command line. Only the report path is loaded eagerly; serve/fix/capture are imported when asked for,
 // so a one-shot report starts almost as fast as node itself.
-import { existsSync } from 'node:fs';
 import { parseArgs, UsageError } from './args.js';
 import { createHost } from './host/host.js';
 import { hostFlags, hostOptionsFrom } from './host/options.js';
@@ -97,9 +96,6 @@ async function report(argv: readonly string[]): Promise<number> {
     throw new UsageError('flags --color and --no-color contradict each other');
   const selected = selectProbes(args.flags.get('check') ?? []);
   const hostOptions = hostOptionsFrom(args, process.env);
-  if (hostOptions.root && !existsSync(hostOptions.root)) {
-    throw new UsageError(`--root ${hostOptions.root} does not exist`);
-  }
 
   const { document, results } = await runReport(createHost(hostOptions), selected);
   if (format === 'prometheus') {

@@ -71,9 +71,6 @@ export async function captureCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`--out ${outDir} is not empty; give a new or empty folder`);
   }
   const hostOptions = hostOptionsFrom(args, process.env);
-  if (hostOptions.root && !existsSync(hostOptions.root)) {
-    throw new UsageError(`--root ${hostOptions.root} does not exist`);
-  }
   const redact = args.flags.has('redact');
   const { document, plan } = await capture(createHost(hostOptions), outDir, { redact });
   const files = [...plan.nodes.values()].filter((n) => n.kind === 'file').length;

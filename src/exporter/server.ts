@@ -30,6 +30,8 @@ export interface ServerOptions {
   web?: WebSettings;
   /** Overrides (tests use short timeouts). */
   limits?: Partial<Limits>;
+  /** The web config already opened (the daemon keeps it to re-read on SIGHUP); else web.configFile is opened. */
+  webConfig?: WebConfigSource;
 }
 
 /**
@@ -45,9 +47,9 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     limits.maxConnections = options.web.maxConnections;
   }
   Object.assign(limits, options.limits);
-  const source = options.web?.configFile
-    ? await WebConfigSource.open(options.web.configFile, log)
-    : undefined;
+  const source =
+    options.webConfig ??
+    (options.web?.configFile ? await WebConfigSource.open(options.web.configFile, log) : undefined);
   const perClient = new ClientRateLimiter(limits.ratePerSecond, limits.burst);
   const auth = new BasicAuth();
   let global = globalBucket(source?.current);
@@ -148,8 +150,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
         return;
       }
     }
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    switch (url.pathname) {
+    switch (requestPath(request.url)) {
       case telemetryPath: {
         const format = negotiate(request.headers.accept);
         send(response, 200, CONTENT_TYPES[format], await state.exposition.chunks(format));
@@ -176,6 +177,17 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
   }
 
   return server;
+}
+
+/**
+ * The path of a request target exactly as sent, without the query. Not through `new URL`: it turns "\"
+ * into "/" and resolves "..", "%2e%2e" included, so "/metrics\..\report.json" would name /report.json.
+ * A route matches only its own spelling; anything else is 404.
+ */
+export function requestPath(target: string | undefined): string {
+  const text = target ?? '/';
+  const query = text.indexOf('?');
+  return query === -1 ? text : text.slice(0, query);
 }
 
 /** The toolkit's rate_limit: one bucket for every client (on top of the per-client one). */

@@ -575,6 +575,12 @@ export class WebConfigSource {
     this.listeners.push(listener);
   }
 
+  /** Re-reads the files now, changed or not (SIGHUP); returns the config in force. */
+  reload(): WebConfig {
+    this.lastSignature = '';
+    return this.refresh();
+  }
+
   /** Re-reads when a file changed since the last look; returns the config in force. Cheap: a few stats. */
   refresh(): WebConfig {
     const now = signature(this.config.files);

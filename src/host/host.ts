@@ -98,6 +98,11 @@ export interface HostOptions {
    * root and a misbehaving driver, so a test drops SIGKILL here to play one with a real, live process.
    */
   sendSignal?: (pid: number, signal: NodeJS.Signals) => void;
+  /**
+   * When aborted (the daemon got SIGTERM), running commands' process groups are killed at once and new
+   * commands do not start: a hung `xl` must not hold the shutdown until its timeout, nor outlive the daemon.
+   */
+  abortSignal?: AbortSignal;
 }
 
 /** A file under the root could not be read; `code` is the errno name (ENOENT, EACCES, EISDIR...). */
@@ -206,11 +211,13 @@ export function createHost(options: HostOptions = {}): Host {
         return notFoundResult(command);
       }
       const name = argv[0];
+      if (options.abortSignal?.aborted) return stoppingResult(command);
       const before = stuck.blocking(name);
       if (before) return blockedResult(command, before);
       await slots.acquire();
       try {
         // Checked again: an instance may have got stuck while this one waited for a slot.
+        if (options.abortSignal?.aborted) return stoppingResult(command);
         const holder = stuck.blocking(name);
         if (holder) return blockedResult(command, holder);
         return await spawnBounded(executable, argv, {
@@ -222,6 +229,7 @@ export function createHost(options: HostOptions = {}): Host {
           sendSignal,
           onStuck: (pid) => stuck.add({ name, command, pid, since: Date.now() }),
           onExit: (pid) => stuck.release(pid),
+          ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
         });
       } finally {
         slots.release();
@@ -299,6 +307,8 @@ interface SpawnSettings {
   onStuck: (pid: number) => void;
   /** Called with the pid when the child exits, also long after it was given up on. */
   onExit: (pid: number) => void;
+  /** Kills the process group and settles at once (see HostOptions.abortSignal). */
+  abortSignal?: AbortSignal;
 }
 
 // Spawns without a shell and always settles: on timeout SIGTERM, then SIGKILL after a grace, then gives up
@@ -340,6 +350,7 @@ function spawnBounded(
     let outBytes = 0;
     let timedOut = false;
     let overflow = false;
+    let aborted = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
@@ -347,6 +358,7 @@ function spawnBounded(
       if (settled) return;
       settled = true;
       for (const timer of timers) clearTimeout(timer);
+      settings.abortSignal?.removeEventListener('abort', onAbort);
       const exitCode = fields.exitCode ?? null;
       const result: CommandResult = {
         command: settings.command,
@@ -354,8 +366,16 @@ function spawnBounded(
         signal: fields.signal ?? null,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr:
-          Buffer.concat(stderr).toString('utf8') + (overflow ? '\n[xendoctor: output limit reached]' : ''),
-        failed: exitCode !== 0 || timedOut || overflow || fields.stuck === true || Boolean(fields.spawnError),
+          Buffer.concat(stderr).toString('utf8') +
+          (overflow ? '\n[xendoctor: output limit reached]' : '') +
+          (aborted ? '\n[xendoctor: killed, the agent is stopping]' : ''),
+        failed:
+          exitCode !== 0 ||
+          timedOut ||
+          overflow ||
+          aborted ||
+          fields.stuck === true ||
+          Boolean(fields.spawnError),
         timedOut,
         notFound: false,
         stuck: fields.stuck ?? false,
@@ -405,6 +425,18 @@ function spawnBounded(
     };
     timers.push(setTimeout(terminate, settings.timeoutMs));
 
+    // Stopping: SIGKILL the whole group (no SIGTERM grace: the service manager's own grace is short) and
+    // stop waiting, so that the daemon exits now and leaves no child of this command behind.
+    function onAbort(): void {
+      aborted = true;
+      signalGroup('SIGKILL');
+      signalGroup('SIGCONT');
+      abandon();
+      finish({ signal: 'SIGKILL' });
+    }
+    if (settings.abortSignal?.aborted) onAbort();
+    else settings.abortSignal?.addEventListener('abort', onAbort, { once: true });
+
     child.on('error', (error) => finish({ spawnError: error.message }));
     child.on('exit', (code, signal) => {
       exited = true;
@@ -450,6 +482,21 @@ function blockedResult(command: string, holder: StuckCommand): CommandResult {
     notFound: false,
     stuck: false,
     blockedBy: { ...holder },
+    durationMs: 0,
+  };
+}
+
+function stoppingResult(command: string): CommandResult {
+  return {
+    command,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: 'not started: the agent is stopping',
+    failed: true,
+    timedOut: false,
+    notFound: false,
+    stuck: false,
     durationMs: 0,
   };
 }
