@@ -14,6 +14,7 @@ import { landingPage } from './landing.js';
 import {
   applyConnectionLimits,
   ClientRateLimiter,
+  clientKey,
   defaultLimits,
   type Limits,
   serverOptions,
@@ -116,7 +117,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     const web = source?.refresh();
     if (web) for (const [name, value] of Object.entries(web.headers)) response.setHeader(name, value);
     // Limits first: a client over its rate costs a token check, never a bcrypt.
-    const client = request.socket.remoteAddress ?? '';
+    const client = clientKey(request.socket.remoteAddress);
     const verdict = perClient.take(client);
     const overall = verdict.ok && global ? global.take(Date.now()) : verdict;
     if (!overall.ok) {
