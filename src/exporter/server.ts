@@ -138,7 +138,13 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
       return;
     }
     if (web && web.users.size > 0) {
-      const result = await auth.check(request.headers.authorization, web.users);
+      const result = await auth.check(request.headers.authorization, web.users, client);
+      if (result === 'limited') {
+        // Failed logins cost their client a back-off; no bcrypt is run for it meanwhile.
+        response.setHeader('Retry-After', String(auth.retryAfterSeconds(client)));
+        send(response, 429, 'text/plain; charset=utf-8', 'too many failed logins\n');
+        return;
+      }
       if (result === 'busy') {
         response.setHeader('Retry-After', '1');
         send(response, 503, 'text/plain; charset=utf-8', 'busy checking passwords\n');

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { ConfigError } from '../config.js';
+import { bcryptCost } from './basic-auth.js';
 import type { Log } from './state.js';
 
 export type ClientAuth =
@@ -460,7 +461,20 @@ export function worldReadable(files: readonly string[]): string[] {
   });
 }
 
-function warnWorldReadable(config: WebConfig, log: Log): void {
+/** Users hashed at different bcrypt costs: an unknown user (checked at the highest) times unlike the cheaper ones. */
+function warnMixedCosts(config: WebConfig, log: Log): void {
+  const costs = new Set([...config.users.values()].map((hash) => bcryptCost(hash)));
+  if (costs.size > 1) {
+    log.warn(
+      { costs: [...costs].sort((a, b) => (a ?? 0) - (b ?? 0)) },
+      'basic_auth_users are hashed at different bcrypt costs: timing tells which users exist; hash them all at one cost',
+    );
+  }
+}
+
+/** What a config does not refuse but an admin should hear about (at start and on each reload). */
+function warnAboutSecrets(config: WebConfig, log: Log): void {
+  warnMixedCosts(config, log);
   for (const file of worldReadable(config.secretFiles)) {
     log.warn(
       { file },
@@ -562,7 +576,7 @@ export class WebConfigSource {
     const resolved = path.resolve(file);
     const yaml = await loadYaml();
     const config = readWebConfig(yaml, resolved);
-    warnWorldReadable(config, log);
+    warnAboutSecrets(config, log);
     return new WebConfigSource(resolved, yaml, config, log);
   }
 
@@ -605,7 +619,7 @@ export class WebConfigSource {
     // A changed certificate list (e.g. cert_file renamed) is watched from now on.
     this.lastSignature = signature(next.files);
     this.log.info({ file: this.file, tls: Boolean(next.tls), users: next.users.size }, 'web config reloaded');
-    warnWorldReadable(next, this.log);
+    warnAboutSecrets(next, this.log);
     for (const listener of this.listeners) listener(next);
     return next;
   }
