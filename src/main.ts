@@ -26,7 +26,7 @@ Options:
   --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
   --path DIRS            look for commands in DIRS (colon-separated) instead of $PATH (env XENDOCTOR_PATH)
   --replay DIR           replay a captured host: --root DIR --path DIR/commands
-  --timeout SECONDS      per-command timeout, default 10 (env XENDOCTOR_TIMEOUT)
+  --timeout SECONDS      per-command timeout, 0.1-3600, default 10 (env XENDOCTOR_TIMEOUT)
   --color, --no-color    force colour on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help             this help
   --version              print the version

@@ -32,7 +32,7 @@ Options (flag, environment variable, config file key):
   --web.max-connections N       XENDOCTOR_MAX_CONNECTIONS maxConnections  default ${DEFAULT_MAX_CONNECTIONS}
   --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
   --log-level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        default info
-  --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, default 10
+  --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, 0.1-3600, default 10
   --root DIR                    XENDOCTOR_ROOT            root            default /
   --path DIRS                   XENDOCTOR_PATH            path            where commands are found
   --replay DIR                  replay a captured host (--root DIR --path DIR/commands)
@@ -40,6 +40,7 @@ Options (flag, environment variable, config file key):
                                                           checks.ID.interval, thresholds.NAME: file only
   -h, --help, --version
 
+SIGTERM/SIGINT stop it (running commands are killed); SIGHUP re-reads --web.config.file.
 Exit codes: 0 stopped by SIGTERM/SIGINT, 64 usage error, 69 cannot listen, 78 bad configuration.
 `;
 
