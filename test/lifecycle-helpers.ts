@@ -84,3 +84,22 @@ export function outputMatching(
     look();
   });
 }
+
+/** A self-signed certificate and its key for localhost, written as `dir/tls.crt` and `dir/tls.key` (openssl). */
+export function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
+      '-keyout',
+      'tls.key',
+      '-out',
+      'tls.crt',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '2',
+    ]),
+    { cwd: dir, stdio: 'pipe', timeout: 30_000 },
+  );
+  return { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
+}

@@ -7,17 +7,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseArgs } from '../src/args.js';
 import { ConfigError, configFlags, loadConfig } from '../src/config.js';
 import { startDaemon, warnIfExposed } from '../src/exporter/daemon.js';
-import { requestPath } from '../src/exporter/server.js';
+import { close, createServer, listen, requestPath, SHUTDOWN_GRACE_MS } from '../src/exporter/server.js';
+import { DaemonState } from '../src/exporter/state.js';
+import { groupProbes } from '../src/exporter/schedule.js';
 import type { Log } from '../src/exporter/state.js';
 import { createHost } from '../src/host/host.js';
 import { hostFlags } from '../src/host/options.js';
 import { probes } from '../src/probes/index.js';
 import { daemonConfig, HOSTS, quietLog } from './helpers.js';
-import { hangingCommand, outputMatching, processesMarked } from './lifecycle-helpers.js';
+import {
+  hangingCommand,
+  outputMatching,
+  processesMarked,
+  selfSignedCertificate,
+} from './lifecycle-helpers.js';
+import { missingTools } from './system/system-helpers.js';
 import { CLI, startProcess } from './system/system-helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-lifecycle-'));
@@ -176,6 +184,43 @@ describe('stopping kills running commands', () => {
       for (const pid of processesMarked(work)) process.kill(pid, 'SIGKILL');
     }
   }, 60_000);
+});
+
+describe('closing the server', () => {
+  it.runIf(missingTools(['openssl']).length === 0 || process.env.CI)(
+    'drops a silent TLS connection (no handshake yet) after the grace instead of waiting on it',
+    async () => {
+      const work = mkdtempSync(path.join(dir, 'tls-'));
+      selfSignedCertificate(work);
+      const web = path.join(work, 'web.yml');
+      writeFileSync(web, 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n', { mode: 0o600 });
+      const server = await createServer({
+        state: new DaemonState(probes, groupProbes(probes, 60, {}), quietLog),
+        telemetryPath: '/metrics',
+        log: quietLog,
+        web: { configFile: web, ratePerSecond: 0, maxConnections: 16 },
+        // Long limits: only close() may end the connection.
+        limits: { handshakeTimeoutMs: 600_000, headersTimeoutMs: 600_000, requestTimeoutMs: 600_000 },
+      });
+      const { port } = await listen(server, '127.0.0.1', 0);
+      const accepted = new Promise<void>((resolve) => server.once('connection', () => resolve()));
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await accepted;
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const closed = close(server);
+        await vi.advanceTimersByTimeAsync(SHUTDOWN_GRACE_MS);
+        await socketClosed;
+        await closed;
+      } finally {
+        vi.useRealTimers();
+        socket.destroy();
+      }
+    },
+    30_000,
+  );
 });
 
 describe('SIGHUP', () => {

@@ -1,6 +1,6 @@
 // Web config files that must not start the daemon (exit 78, EX_CONFIG, so systemd does not loop on
 // restarts), and secrets that every local user could read (a warning in the log).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +17,7 @@ import {
   worldReadable,
 } from '../src/exporter/web-config.js';
 import { HOSTS } from './helpers.js';
+import { selfSignedCertificate } from './lifecycle-helpers.js';
 import { missingTools } from './system/system-helpers.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -104,20 +105,7 @@ describe('web config refusals', () => {
   it.runIf(missingTools(['openssl']).length === 0 || process.env.CI)(
     'counts the TLS key (not the certificate) as a secret and warns when it is world-readable',
     async () => {
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
-          '-keyout',
-          'tls.key',
-          '-out',
-          'tls.crt',
-          '-subj',
-          '/CN=localhost',
-          '-days',
-          '2',
-        ]),
-        { cwd: dir, stdio: 'pipe', timeout: 30_000 },
-      );
+      selfSignedCertificate(dir);
       const file = path.join(dir, 'tls.yml');
       writeFileSync(file, 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n', { mode: 0o600 });
       chmodSync(file, 0o600);

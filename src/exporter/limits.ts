@@ -85,6 +85,7 @@ interface Connection {
 
 /**
  * Applies what cannot be given to the constructor: the connection caps and a deadline for each next request.
+ * Returns destroyAll, for a shutdown that must not wait on any client.
  *
  * The caps: a connection over the per-client cap (IPv6: per /64) is destroyed before anything is read from
  * it. At the global cap, a new connection does not get refused (idle connections from a few addresses would
@@ -100,7 +101,11 @@ interface Connection {
  * (TLS: after the handshake; handshakeTimeout covers that) the first request's head must be in within
  * headersTimeout, and after each response the next one within keepAliveTimeout; else the socket goes.
  */
-export function applyConnectionLimits(server: http.Server, limits: Limits, secure: boolean): void {
+export function applyConnectionLimits(
+  server: http.Server,
+  limits: Limits,
+  secure: boolean,
+): { destroyAll(): void } {
   // Per client, in arrival order (a Set keeps insertion order: the first idle one is the oldest).
   const byClient = new Map<string, Set<Connection>>();
   // By remote address and port: the TLS socket a request comes on is not the raw socket that connected.
@@ -164,6 +169,8 @@ export function applyConnectionLimits(server: http.Server, limits: Limits, secur
       if (!socket.destroyed) setDeadline(socket, limits.keepAliveTimeoutMs);
     });
   });
+  // Every socket, a TLS handshake in progress included (Node's closeAllConnections knows only HTTP ones).
+  return { destroyAll: () => [...byPeer.values()].forEach((connection) => connection.socket.destroy()) };
 }
 
 const deadlines = new WeakMap<Socket, NodeJS.Timeout>();

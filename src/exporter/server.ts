@@ -101,7 +101,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
       }
     });
   }
-  applyConnectionLimits(server, limits, Boolean(initialTls));
+  dropConnections.set(server, applyConnectionLimits(server, limits, Boolean(initialTls)).destroyAll);
   log.info(
     {
       tls: Boolean(initialTls),
@@ -220,10 +220,19 @@ export function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
-    // A request in flight has 2 s to finish; then its socket goes too.
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
+    // A request in flight has 1 s to finish (a scrape takes about a millisecond); then every socket goes,
+    // silent ones and TLS handshakes too: SIGTERM must end the daemon within the service manager's grace.
+    setTimeout(() => {
+      server.closeAllConnections();
+      dropConnections.get(server)?.();
+    }, SHUTDOWN_GRACE_MS).unref();
   });
 }
+
+/** How long close() lets a request in flight finish. */
+export const SHUTDOWN_GRACE_MS = 1000;
+/** Per server: destroys every socket it holds (set by createServer, used by close). */
+const dropConnections = new WeakMap<http.Server, () => void>();
 
 /**
  * Answers with a body given as text, or as bytes already encoded (the cached exposition: written as is, its
