@@ -13,6 +13,7 @@ import { ConfigError, configFlags, loadConfig } from '../src/config.js';
 import { startDaemon, warnIfExposed } from '../src/exporter/daemon.js';
 import { close, createServer, listen, requestPath, SHUTDOWN_GRACE_MS } from '../src/exporter/server.js';
 import { DaemonState } from '../src/exporter/state.js';
+import { WebConfigSource } from '../src/exporter/web-config.js';
 import { groupProbes } from '../src/exporter/schedule.js';
 import type { Log } from '../src/exporter/state.js';
 import { createHost } from '../src/host/host.js';
@@ -287,5 +288,14 @@ describe('exposure warning', () => {
       warnIfExposed(at(address), undefined, log);
       expect(log.warned).toEqual([]);
     }
+  });
+
+  it('does not warn on every address when basic auth is configured', async () => {
+    const web = path.join(dir, 'auth.yml');
+    const hash = '$2b$04$jQHZhm/VAkwu6pjiWgY5quJztB.Z3Eeu.NLsn0JCusqUjD5s6bOK6';
+    writeFileSync(web, `basic_auth_users:\n  prometheus: '${hash}'\n`, { mode: 0o600 });
+    const log = recorded();
+    warnIfExposed(at('0.0.0.0'), await WebConfigSource.open(web, quietLog), log);
+    expect(log.warned).toEqual([]);
   });
 });
