@@ -56,11 +56,13 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
   return { positionals, flags };
 }
 
-/** A positive number of seconds from a flag or environment value, as milliseconds. */
-export function secondsToMs(name: string, text: string): number {
+/** A number of seconds in [min, max] from a flag or environment value, as milliseconds. */
+export function secondsToMs(name: string, text: string, min: number, max: number): number {
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0 || text.trim() === '') {
-    throw new UsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(seconds) || seconds < min || seconds > max || text.trim() === '') {
+    throw new UsageError(
+      `${name} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(text)}`,
+    );
   }
   return Math.round(seconds * 1000);
 }

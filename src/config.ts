@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { defaultSettings, type Settings } from './context.js';
 import type { HostOptions } from './host/host.js';
+import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host/options.js';
 
 export const EXIT_CONFIG = 78;
 export const DEFAULT_CONFIG_FILE = '/etc/xendoctor/config.json';
@@ -51,6 +52,9 @@ export interface DaemonConfig {
 /** Requests per second per client address (burst twice that); generous: Prometheus scrapes every 15 s. */
 export const DEFAULT_RATE_LIMIT = 10;
 export const DEFAULT_MAX_CONNECTIONS = 128;
+/** Upper bounds: beyond them a value is a typo, and the token bucket / socket table would be meaningless. */
+export const MAX_RATE_LIMIT = 100_000;
+export const MAX_CONNECTIONS = 65_535;
 
 export interface WebSettings {
   /** --web.config.file: TLS, basic auth and headers in the exporter-toolkit format (as node_exporter). */
@@ -189,7 +193,13 @@ export function loadConfig(
   const rootPick = replay
     ? { value: replay as unknown, where: '--replay' }
     : pick('root', 'XENDOCTOR_ROOT', 'root');
-  if (rootPick) host.root = path.resolve(parseString(rootPick.where, rootPick.value));
+  if (rootPick) {
+    host.root = path.resolve(parseString(rootPick.where, rootPick.value));
+    // The report refuses a missing root (exit 64); the daemon must not start on one either (it would serve
+    // a host made of nothing but errors).
+    const problem = rootProblem(rootPick.where, host.root);
+    if (problem) throw new ConfigError(problem);
+  }
   const searchPick = replay
     ? { value: path.join(replay, 'commands') as unknown, where: '--replay' }
     : pick('path', 'XENDOCTOR_PATH', 'path');
@@ -199,7 +209,15 @@ export function loadConfig(
       .map((dir) => path.resolve(dir));
   }
   const timeoutPick = pick('timeout', 'XENDOCTOR_TIMEOUT', 'commandTimeout');
-  if (timeoutPick) host.timeoutMs = parseSeconds(timeoutPick.where, timeoutPick.value) * 1000;
+  if (timeoutPick) {
+    const seconds = parseSeconds(timeoutPick.where, timeoutPick.value);
+    if (seconds < MIN_COMMAND_TIMEOUT_SECONDS || seconds > MAX_COMMAND_TIMEOUT_SECONDS) {
+      throw new ConfigError(
+        `${timeoutPick.where} must be a number of seconds from ${MIN_COMMAND_TIMEOUT_SECONDS} to ${MAX_COMMAND_TIMEOUT_SECONDS}, got ${JSON.stringify(timeoutPick.value)}`,
+      );
+    }
+    host.timeoutMs = Math.round(seconds * 1000);
+  }
 
   const settings = parseThresholds(inFile('thresholds'), raw.thresholds);
   if (flag('strict') !== undefined) settings.strict = true;
@@ -226,9 +244,11 @@ export function loadConfig(
   const connectionsPick = pick('web.max-connections', 'XENDOCTOR_MAX_CONNECTIONS', 'maxConnections');
   const web: WebSettings = {
     configFile: webFilePick ? path.resolve(parseString(webFilePick.where, webFilePick.value)) : undefined,
-    ratePerSecond: ratePick ? parseCount(ratePick.where, ratePick.value, 0) : DEFAULT_RATE_LIMIT,
+    ratePerSecond: ratePick
+      ? parseCount(ratePick.where, ratePick.value, 0, MAX_RATE_LIMIT)
+      : DEFAULT_RATE_LIMIT,
     maxConnections: connectionsPick
-      ? parseCount(connectionsPick.where, connectionsPick.value, 1)
+      ? parseCount(connectionsPick.where, connectionsPick.value, 1, MAX_CONNECTIONS)
       : DEFAULT_MAX_CONNECTIONS,
   };
   return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host, web };
@@ -301,11 +321,13 @@ function parseSeconds(where: string, value: unknown): number {
   return seconds;
 }
 
-/** A whole number >= `min` (flags and variables give text, the file a number). */
-function parseCount(where: string, value: unknown, min: number): number {
+/** A whole number in [min, max] (flags and variables give text, the file a number). */
+function parseCount(where: string, value: unknown, min: number, max: number): number {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
-    throw new ConfigError(`${where} must be a whole number >= ${min}, got ${JSON.stringify(value)}`);
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    throw new ConfigError(
+      `${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return number;
 }

@@ -1,6 +1,5 @@
 // The command line. Only the report path is loaded eagerly; serve/fix/capture are imported when asked for,
 // so a one-shot report starts almost as fast as node itself.
-import { existsSync } from 'node:fs';
 import { parseArgs, UsageError } from './args.js';
 import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig, sharedConfigFlags } from './config.js';
 import { createHost } from './host/host.js';
@@ -33,7 +32,7 @@ Options:
   --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
   --path DIRS            look for commands in DIRS (colon-separated) instead of $PATH (env XENDOCTOR_PATH)
   --replay DIR           replay a captured host (its files; its commands answered by xendoctor's own replayer)
-  --timeout SECONDS      per-command timeout, default 10 (env XENDOCTOR_TIMEOUT)
+  --timeout SECONDS      per-command timeout, 0.1-3600, default 10 (env XENDOCTOR_TIMEOUT)
   --color, --no-color    force colour on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help             this help
   --version              print the version
@@ -121,9 +120,6 @@ async function report(argv: readonly string[]): Promise<number> {
   }
   const selected = enabledProbes(selectProbes(args.flags.get('check') ?? []), config.checks);
   const hostOptions = config.host;
-  if (hostOptions.root && !existsSync(hostOptions.root)) {
-    throw new UsageError(`--root ${hostOptions.root} does not exist`);
-  }
 
   const { document, results } = await runReport(createHost(hostOptions), selected, config.settings);
   if (format === 'prometheus') {

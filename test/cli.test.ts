@@ -54,7 +54,7 @@ describe('xendoctor CLI', () => {
     [['--check'], /--check needs a value/],
     [['--check', 'nope'], /unknown check "nope"/],
     [['--format', 'xml'], /--format must be text, json/],
-    [['--timeout', '-1'], /--timeout must be a positive number/],
+    [['--timeout', '-1'], /--timeout must be a number of seconds from 0.1 to 3600, got "-1"/],
     [['--root', '/does/not/exist'], /--root \/does\/not\/exist does not exist/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('exits 64 naming the bad input for %j', (args, message) => {
@@ -67,7 +67,7 @@ describe('xendoctor CLI', () => {
   it('names the variable in an environment error', () => {
     const { code, stderr } = xendoctor(['--check', 'xen-hypervisor'], { XENDOCTOR_TIMEOUT: 'soon' });
     expect(code).toBe(64);
-    expect(stderr).toContain('XENDOCTOR_TIMEOUT must be a positive number of seconds, got "soon"');
+    expect(stderr).toContain('XENDOCTOR_TIMEOUT must be a number of seconds from 0.1 to 3600, got "soon"');
   });
 
   it('exits 2 with JSON on a kernel booted without Xen, and the exit code matches the document', () => {

@@ -55,7 +55,7 @@ describe('loadConfig', () => {
       telemetryPath: '/m',
       interval: '5m',
       logLevel: 'debug',
-      root: '/srv/host',
+      root: dir,
       path: '/a:/b',
       commandTimeout: 3,
       thresholds: { gnttabWarnRatio: 0.5 },
@@ -68,7 +68,7 @@ describe('loadConfig', () => {
       telemetryPath: '/m',
       intervalSeconds: 300,
       logLevel: 'debug',
-      host: { root: '/srv/host', path: ['/a', '/b'], timeoutMs: 3000 },
+      host: { root: dir, path: ['/a', '/b'], timeoutMs: 3000 },
       checks: {
         'hypervisor-log': { enabled: true, intervalSeconds: 3600 },
         'bridge-offload': { enabled: false },
@@ -85,8 +85,8 @@ describe('loadConfig', () => {
   });
 
   it('turns --replay into root and commands path, and --disable-check into a disabled check', () => {
-    const config = load(['--replay', '/x/host', '--disable-check', 'grant-tables']);
-    expect(config.host).toEqual({ root: '/x/host', path: ['/x/host/commands'] });
+    const config = load(['--replay', dir, '--disable-check', 'grant-tables']);
+    expect(config.host).toEqual({ root: dir, path: [path.join(dir, 'commands')] });
     expect(config.checks['grant-tables']).toEqual({ enabled: false });
   });
 

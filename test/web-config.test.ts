@@ -350,10 +350,10 @@ describe('serve flags for the endpoint', () => {
 
   it('names the flag and the value when one is bad', () => {
     expect(() => load(['--web.rate-limit', 'lots'])).toThrow(
-      /--web.rate-limit must be a whole number >= 0, got "lots"/,
+      /--web.rate-limit must be a whole number from 0 to 100000, got "lots"/,
     );
     expect(() => load(['--web.max-connections', '0'])).toThrow(
-      /--web.max-connections must be a whole number >= 1/,
+      /--web.max-connections must be a whole number from 1 to 65535/,
     );
   });
 });

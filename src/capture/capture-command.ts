@@ -106,9 +106,6 @@ export async function captureCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`--out ${outDir} is not empty; give a new or empty folder`);
   }
   const hostOptions = hostOptionsFrom(args, process.env);
-  if (hostOptions.root && !existsSync(hostOptions.root)) {
-    throw new UsageError(`--root ${hostOptions.root} does not exist`);
-  }
   const redact = args.flags.has('redact');
   // A --root tree is captured as it is: a link in it that leads out of it is not followed.
   const host = createHost({ ...hostOptions, confineToRoot: true });

@@ -7,13 +7,17 @@ import { createHost } from '../host/host.js';
 import { type Group, groupProbes, Schedule } from './schedule.js';
 import { close, createServer, listen } from './server.js';
 import { DaemonState, type Log } from './state.js';
+import { WebConfigSource } from './web-config.js';
 
 export interface Daemon {
   address: AddressInfo;
   state: DaemonState;
   schedule: Schedule;
   groups: readonly Group[];
+  /** Kills the running commands' process groups, stops the clock and closes the server. */
   stop(): Promise<void>;
+  /** SIGHUP: re-reads the web config file now; false when there is none. */
+  reload(): boolean;
 }
 
 export interface DaemonOptions {
@@ -36,17 +40,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, log } = options;
   const groups = groupProbes(options.probes, config.intervalSeconds, config.checks);
   const state = new DaemonState(options.probes, groups, log);
+  const webConfig = config.web?.configFile
+    ? await WebConfigSource.open(config.web.configFile, log)
+    : undefined;
   const server = await createServer({
     state,
     telemetryPath: config.telemetryPath,
     log,
     ...(config.web ? { web: config.web } : {}),
+    ...(webConfig ? { webConfig } : {}),
   });
   const address = await listen(server, config.listen.host, config.listen.port);
+  warnIfExposed(address, webConfig, log);
+  const stopping = new AbortController();
   const schedule = new Schedule({
     groups,
     settings: config.settings,
-    host: () => createHost(config.host),
+    host: () => createHost({ ...config.host, abortSignal: stopping.signal }),
     onCycle: (cycle) => {
       state.record(cycle);
       log.debug(
@@ -71,19 +81,46 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     'xendoctor serve started',
   );
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
     address,
     state,
     schedule,
     groups,
+    reload() {
+      if (!webConfig) return false;
+      webConfig.reload();
+      return true;
+    },
     stop() {
-      stopping ??= (async () => {
+      stopped ??= (async () => {
+        stopping.abort();
         await schedule.stop();
         await close(server);
         log.info({}, 'xendoctor serve stopped');
       })();
-      return stopping;
+      return stopped;
     },
   };
+}
+
+/**
+ * /report.json (host name, Xen command line, domain names) has no authentication of its own: say so when
+ * it is served beyond this host without basic auth or a required client certificate (docs/decisions/0001).
+ */
+export function warnIfExposed(address: AddressInfo, webConfig: WebConfigSource | undefined, log: Log): void {
+  const current = webConfig?.current;
+  const authenticated =
+    (current?.users.size ?? 0) > 0 ||
+    current?.tls?.clientAuth === 'RequireAndVerifyClientCert' ||
+    current?.tls?.clientAuth === 'RequireAnyClientCert';
+  if (authenticated || isLoopback(address.address)) return;
+  log.warn(
+    { address: address.address, port: address.port },
+    'serving /report.json and /metrics without authentication beyond this host; listen on 127.0.0.1 or set basic_auth_users / client certificates in --web.config.file',
+  );
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^127\./.test(address) || /^::ffff:127\./i.test(address);
 }

@@ -1,6 +1,7 @@
 // What a client may cost the daemon: timeouts so a slow client (slowloris) is cut off, a cap on
-// connections (in all and per address) so it cannot take every socket, and a token bucket per address
-// so a client in a loop cannot take the CPU. A scrape from Prometheus never comes near any of them.
+// connections (in all and per address) so it cannot take every socket, idle connections evicted at the
+// cap so a few addresses cannot lock scrapers out, and a token bucket per address so a client in a loop
+// cannot take the CPU. A scrape from Prometheus never comes near any of them.
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_LIMIT } from '../config.js';
@@ -18,9 +19,9 @@ export interface Limits {
   handshakeTimeoutMs: number;
   /** Request line + headers, bytes (Node's default is 16 KiB; a scrape sends a few hundred). */
   maxHeaderBytes: number;
-  /** Open connections in all (Node refuses more: they are closed at once). */
+  /** Open connections in all; at the cap a new one evicts an idle one (see applyConnectionLimits). */
   maxConnections: number;
-  /** Open connections from one remote address. */
+  /** Open connections from one remote address (IPv6: one /64). */
   maxConnectionsPerClient: number;
   /** Requests per second per remote address (sustained); 0 turns the limit off. */
   ratePerSecond: number;
@@ -53,8 +54,45 @@ export function serverOptions(limits: Limits): http.ServerOptions {
 }
 
 /**
+ * Who a connection or request counts against: the address, except that IPv6 counts per /64 (one host is
+ * given a whole /64 and can pick any address in it) and an IPv4-mapped IPv6 address as plain IPv4.
+ */
+export function clientKey(address: string | undefined): string {
+  const text = (address ?? '').toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (mapped) return mapped[1] as string;
+  if (!text.includes(':')) return text;
+  const [head = '', tail] = text.split('::', 2);
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, '') || '0')
+    .join(':')}::/64`;
+}
+
+/** One open connection, as the caps see it. */
+interface Connection {
+  socket: Socket;
+  client: string;
+  /** Inside a request (head received, response not finished): never evicted. */
+  busy: boolean;
+}
+
+/**
  * Applies what cannot be given to the constructor: the connection caps and a deadline for each next request.
- * A connection over the per-address cap is destroyed before anything is read from it.
+ * Returns destroyAll, for a shutdown that must not wait on any client.
+ *
+ * The caps: a connection over the per-client cap (IPv6: per /64) is destroyed before anything is read from
+ * it. At the global cap, a new connection does not get refused (idle connections from a few addresses would
+ * then lock every scraper out): it evicts an idle connection (one that has not sent a full request, or sits
+ * between requests) from the client holding the most connections, the oldest of them; only when every
+ * connection is inside a request is the new one refused. Node's own server.maxConnections is not used: it
+ * refuses before we can choose.
  *
  * Why our own deadline: headersTimeout counts from a request's first byte, so a client that connects and
  * sends nothing is not covered; and on Node 20 the check that enforces headersTimeout/requestTimeout
@@ -63,22 +101,58 @@ export function serverOptions(limits: Limits): http.ServerOptions {
  * (TLS: after the handshake; handshakeTimeout covers that) the first request's head must be in within
  * headersTimeout, and after each response the next one within keepAliveTimeout; else the socket goes.
  */
-export function applyConnectionLimits(server: http.Server, limits: Limits, secure: boolean): void {
-  server.maxConnections = limits.maxConnections;
-  const open = new Map<string, number>();
+export function applyConnectionLimits(
+  server: http.Server,
+  limits: Limits,
+  secure: boolean,
+): { destroyAll(): void } {
+  // Per client, in arrival order (a Set keeps insertion order: the first idle one is the oldest).
+  const byClient = new Map<string, Set<Connection>>();
+  // By remote address and port: the TLS socket a request comes on is not the raw socket that connected.
+  const byPeer = new Map<string, Connection>();
+  let open = 0;
+  const peer = (socket: Socket) => `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
+
+  const evictIdle = (): boolean => {
+    let victim: Connection | undefined;
+    let victimClientSize = 0;
+    for (const connections of byClient.values()) {
+      if (connections.size <= victimClientSize) continue;
+      for (const connection of connections) {
+        if (connection.busy) continue;
+        victim = connection;
+        victimClientSize = connections.size;
+        break;
+      }
+    }
+    victim?.socket.destroy();
+    return victim !== undefined;
+  };
+
   // prependListener: before the TLS server wraps the socket, so a refused one never starts a handshake.
   server.prependListener('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
-    const count = (open.get(address) ?? 0) + 1;
-    if (count > limits.maxConnectionsPerClient) {
+    const client = clientKey(socket.remoteAddress);
+    const mine = byClient.get(client);
+    if ((mine?.size ?? 0) >= limits.maxConnectionsPerClient) {
       socket.destroy();
       return;
     }
-    open.set(address, count);
+    if (open >= limits.maxConnections && !evictIdle()) {
+      socket.destroy();
+      return;
+    }
+    const connection: Connection = { socket, client, busy: false };
+    const set = mine ?? new Set<Connection>();
+    set.add(connection);
+    byClient.set(client, set);
+    const key = peer(socket);
+    byPeer.set(key, connection);
+    open++;
     socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left <= 0) open.delete(address);
-      else open.set(address, left);
+      open--;
+      if (byPeer.get(key) === connection) byPeer.delete(key);
+      set.delete(connection);
+      if (set.size === 0 && byClient.get(client) === set) byClient.delete(client);
     });
     if (!secure) setDeadline(socket, limits.headersTimeoutMs);
   });
@@ -88,10 +162,15 @@ export function applyConnectionLimits(server: http.Server, limits: Limits, secur
   server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
     const socket = request.socket;
     clearDeadline(socket);
+    const connection = byPeer.get(peer(socket));
+    if (connection) connection.busy = true;
     response.once('finish', () => {
+      if (connection) connection.busy = false;
       if (!socket.destroyed) setDeadline(socket, limits.keepAliveTimeoutMs);
     });
   });
+  // Every socket, a TLS handshake in progress included (Node's closeAllConnections knows only HTTP ones).
+  return { destroyAll: () => [...byPeer.values()].forEach((connection) => connection.socket.destroy()) };
 }
 
 const deadlines = new WeakMap<Socket, NodeJS.Timeout>();

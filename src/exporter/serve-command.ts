@@ -32,7 +32,7 @@ Options (flag, environment variable, config file key):
   --web.max-connections N       XENDOCTOR_MAX_CONNECTIONS maxConnections  default ${DEFAULT_MAX_CONNECTIONS}
   --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
   --log-level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        default info
-  --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, default 10
+  --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, 0.1-3600, default 10
   --root DIR                    XENDOCTOR_ROOT            root            default /
   --path DIRS                   XENDOCTOR_PATH            path            where commands are found
   --replay DIR                  replay a captured host (--root DIR --path DIR/commands)
@@ -40,6 +40,7 @@ Options (flag, environment variable, config file key):
                                                           checks.ID.interval, thresholds.NAME: file only
   -h, --help, --version
 
+SIGTERM/SIGINT stop it (running commands are killed); SIGHUP re-reads --web.config.file.
 Exit codes: 0 stopped by SIGTERM/SIGINT, 64 usage error, 69 cannot listen, 78 bad configuration.
 `;
 
@@ -82,15 +83,29 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   // Loaded here, not at the top: `xendoctor --help` and a bad config stay fast.
   const [{ createLog }, { startDaemon }] = await Promise.all([import('./log.js'), import('./daemon.js')]);
   const log = createLog(config.logLevel);
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  // SIGHUP's default action ends the process (exit 129, nothing logged). As node_exporter does with its web
+  // config, it re-reads --web.config.file; the other settings need a restart (said in the log line).
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  const onHangup = () => {
+    const reloaded = daemon?.reload() ?? false;
+    log.info(
+      { signal: 'SIGHUP', webConfigReloaded: reloaded },
+      reloaded
+        ? 'web config re-read; other settings take effect on restart'
+        : 'nothing to re-read (no web config file, or still starting); other settings take effect on restart',
+    );
+  };
+  process.on('SIGHUP', onHangup);
   try {
     daemon = await startDaemon({ config, probes, log });
   } catch (caught) {
     // A --web.config.file that does not load (read when the server is made).
     if (caught instanceof ConfigError) {
       process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
+      process.off('SIGHUP', onHangup);
       return EXIT_CONFIG;
     }
+    process.off('SIGHUP', onHangup);
     const error = caught as NodeJS.ErrnoException;
     log.error({ err: error.message, code: error.code }, 'cannot listen');
     process.stderr.write(`xendoctor: cannot listen on ${describe(config.listen)}: ${error.message}\n`);
@@ -107,6 +122,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   });
   log.info({ signal }, 'stopping');
   await daemon.stop();
+  process.off('SIGHUP', onHangup);
   process.off('unhandledRejection', onRejection);
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');

@@ -15,6 +15,7 @@ import {
   applyConnectionLimits,
   type Clock,
   ClientRateLimiter,
+  clientKey,
   defaultLimits,
   type Limits,
   serverOptions,
@@ -33,6 +34,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** The rate limits' clock, milliseconds (default Date.now; tests step a fake one instead of sleeping). */
   now?: Clock;
+  /** The web config already opened (the daemon keeps it to re-read on SIGHUP); else web.configFile is opened. */
+  webConfig?: WebConfigSource;
 }
 
 /**
@@ -48,9 +51,9 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     limits.maxConnections = options.web.maxConnections;
   }
   Object.assign(limits, options.limits);
-  const source = options.web?.configFile
-    ? await WebConfigSource.open(options.web.configFile, log)
-    : undefined;
+  const source =
+    options.webConfig ??
+    (options.web?.configFile ? await WebConfigSource.open(options.web.configFile, log) : undefined);
   const now = options.now ?? Date.now;
   const perClient = new ClientRateLimiter(limits.ratePerSecond, limits.burst, undefined, now);
   const auth = new BasicAuth();
@@ -102,7 +105,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
       }
     });
   }
-  applyConnectionLimits(server, limits, Boolean(initialTls));
+  dropConnections.set(server, applyConnectionLimits(server, limits, Boolean(initialTls)).destroyAll);
   log.info(
     {
       tls: Boolean(initialTls),
@@ -118,7 +121,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     const web = source?.refresh();
     if (web) for (const [name, value] of Object.entries(web.headers)) response.setHeader(name, value);
     // Limits first: a client over its rate costs a token check, never a bcrypt.
-    const client = request.socket.remoteAddress ?? '';
+    const client = clientKey(request.socket.remoteAddress);
     const verdict = perClient.take(client);
     const overall = verdict.ok && global ? global.take(now()) : verdict;
     if (!overall.ok) {
@@ -139,7 +142,13 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
       return;
     }
     if (web && web.users.size > 0) {
-      const result = await auth.check(request.headers.authorization, web.users);
+      const result = await auth.check(request.headers.authorization, web.users, client);
+      if (result === 'limited') {
+        // Failed logins cost their client a back-off; no bcrypt is run for it meanwhile.
+        response.setHeader('Retry-After', String(auth.retryAfterSeconds(client)));
+        send(response, 429, 'text/plain; charset=utf-8', 'too many failed logins\n');
+        return;
+      }
       if (result === 'busy') {
         response.setHeader('Retry-After', '1');
         send(response, 503, 'text/plain; charset=utf-8', 'busy checking passwords\n');
@@ -152,8 +161,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
         return;
       }
     }
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    switch (url.pathname) {
+    switch (requestPath(request.url)) {
       case telemetryPath: {
         const format = negotiate(request.headers.accept);
         send(response, 200, CONTENT_TYPES[format], await state.exposition.chunks(format));
@@ -182,6 +190,17 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
   return server;
 }
 
+/**
+ * The path of a request target exactly as sent, without the query. Not through `new URL`: it turns "\"
+ * into "/" and resolves "..", "%2e%2e" included, so "/metrics\..\report.json" would name /report.json.
+ * A route matches only its own spelling; anything else is 404.
+ */
+export function requestPath(target: string | undefined): string {
+  const text = target ?? '/';
+  const query = text.indexOf('?');
+  return query === -1 ? text : text.slice(0, query);
+}
+
 /** The toolkit's rate_limit: one bucket for every client (on top of the per-client one). */
 function globalBucket(config: WebConfig | undefined, now: Clock): TokenBucket | undefined {
   const rate = config?.rateLimit;
@@ -205,10 +224,19 @@ export function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
-    // A request in flight has 2 s to finish; then its socket goes too.
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
+    // A request in flight has 1 s to finish (a scrape takes about a millisecond); then every socket goes,
+    // silent ones and TLS handshakes too: SIGTERM must end the daemon within the service manager's grace.
+    setTimeout(() => {
+      server.closeAllConnections();
+      dropConnections.get(server)?.();
+    }, SHUTDOWN_GRACE_MS).unref();
   });
 }
+
+/** How long close() lets a request in flight finish. */
+export const SHUTDOWN_GRACE_MS = 1000;
+/** Per server: destroys every socket it holds (set by createServer, used by close). */
+const dropConnections = new WeakMap<http.Server, () => void>();
 
 /**
  * Answers with a body given as text, or as bytes already encoded (the cached exposition: written as is, its

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { ConfigError } from '../config.js';
+import { bcryptCost } from './basic-auth.js';
 import type { Log } from './state.js';
 
 export type ClientAuth =
@@ -36,6 +37,8 @@ export interface WebConfig {
   rateLimit: { perSecond: number; burst: number } | undefined;
   /** The files read (the config, certificates, CA): a change to any of them triggers a re-read. */
   files: string[];
+  /** The files holding secrets (the config with its password hashes, the TLS key): nobody else should read them. */
+  secretFiles: string[];
 }
 
 /** The toolkit's keys; anything else is an error (the toolkit parses strictly too). */
@@ -169,8 +172,14 @@ export function validateWebConfig(raw: unknown, where: string, dir: string): Web
   return plan;
 }
 
-function tlsPlan(where: string, value: unknown, dir: string): TlsPlan | undefined {
-  if (value === null) return undefined;
+function tlsPlan(where: string, value: unknown, dir: string): TlsPlan {
+  // An empty tls_server_config means someone wanted TLS: never fall back to plain HTTP for it (basic auth
+  // would then go over the wire in clear text).
+  if (value === null || (typeof value === 'object' && Object.keys(value).length === 0)) {
+    throw new ConfigError(
+      `${where}: tls_server_config is empty; give cert_file and key_file, or remove the key to serve plain HTTP`,
+    );
+  }
   const t = object(`${where}: tls_server_config`, value, TLS_KEYS);
   const at = (key: string) => `${where}: tls_server_config.${key}`;
   const source = (inlineKey: string, fileKey: string) => {
@@ -196,8 +205,6 @@ function tlsPlan(where: string, value: unknown, dir: string): TlsPlan | undefine
       `${at('client_auth_type')} must be one of ${CLIENT_AUTH.join(', ')}, got ${JSON.stringify(clientAuthText)}`,
     );
   }
-  const set = Object.keys(t).length > 0;
-  if (!set) return undefined;
   if (!cert) throw new ConfigError(`${where}: tls_server_config needs cert_file (or cert)`);
   if (!key) throw new ConfigError(`${where}: tls_server_config needs key_file (or key)`);
   if (clientCa && clientAuth === 'NoClientCert') {
@@ -387,8 +394,13 @@ export function parseYaml(yaml: YamlModule, where: string, text: string): unknow
   const document = yaml.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const first = document.errors[0];
   if (first) throw new ConfigError(`${where} is not valid YAML: ${first.message.split('\n')[0]}`);
-  // maxAliasCount bounds alias expansion (a "billion laughs" file cannot blow up the heap).
-  return document.toJS({ maxAliasCount: 100 });
+  // maxAliasCount bounds alias expansion (a "billion laughs" file cannot blow up the heap); yaml throws a
+  // ReferenceError past it, which is a bad file (exit 78), not a failure to listen (69, a restart loop).
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (caught) {
+    throw new ConfigError(`${where} is not usable YAML: ${(caught as Error).message}`);
+  }
 }
 
 /** Reads and checks the file and the certificates it names (synchronously: a few small files). */
@@ -396,6 +408,7 @@ export function readWebConfig(yaml: YamlModule, file: string): WebConfig {
   const text = readText(file, file);
   const plan = validateWebConfig(parseYaml(yaml, file, text), file, path.dirname(file));
   const files = [file];
+  const secretFiles = [file];
   let tlsSettings: TlsSettings | undefined;
   if (plan.tls) {
     const t = plan.tls;
@@ -404,6 +417,7 @@ export function readWebConfig(yaml: YamlModule, file: string): WebConfig {
       files.push(source.file);
       return readText(`${file}: tls_server_config.${what}`, source.file);
     };
+    if (t.key.file !== undefined) secretFiles.push(t.key.file);
     const secure: TlsSettings['secure'] = {
       cert: load('cert_file', t.cert),
       key: load('key_file', t.key),
@@ -426,7 +440,47 @@ export function readWebConfig(yaml: YamlModule, file: string): WebConfig {
     }
     tlsSettings = { secure, clientAuth: t.clientAuth, allowedSans: t.allowedSans };
   }
-  return { tls: tlsSettings, users: plan.users, headers: plan.headers, rateLimit: plan.rateLimit, files };
+  return {
+    tls: tlsSettings,
+    users: plan.users,
+    headers: plan.headers,
+    rateLimit: plan.rateLimit,
+    files,
+    secretFiles,
+  };
+}
+
+/** Of `files`, those any local user may read (mode o+r): a TLS key or bcrypt hashes there are offered to all. */
+export function worldReadable(files: readonly string[]): string[] {
+  return files.filter((file) => {
+    try {
+      return (statSync(file).mode & 0o004) !== 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Users hashed at different bcrypt costs: an unknown user (checked at the highest) times unlike the cheaper ones. */
+function warnMixedCosts(config: WebConfig, log: Log): void {
+  const costs = new Set([...config.users.values()].map((hash) => bcryptCost(hash)));
+  if (costs.size > 1) {
+    log.warn(
+      { costs: [...costs].sort((a, b) => (a ?? 0) - (b ?? 0)) },
+      'basic_auth_users are hashed at different bcrypt costs: timing tells which users exist; hash them all at one cost',
+    );
+  }
+}
+
+/** What a config does not refuse but an admin should hear about (at start and on each reload). */
+function warnAboutSecrets(config: WebConfig, log: Log): void {
+  warnMixedCosts(config, log);
+  for (const file of worldReadable(config.secretFiles)) {
+    log.warn(
+      { file },
+      'web config or TLS key is readable by every local user; chmod o-r it (bcrypt hashes and keys are secrets)',
+    );
+  }
 }
 
 function readText(where: string, file: string): string {
@@ -521,7 +575,9 @@ export class WebConfigSource {
   static async open(file: string, log: Log): Promise<WebConfigSource> {
     const resolved = path.resolve(file);
     const yaml = await loadYaml();
-    return new WebConfigSource(resolved, yaml, readWebConfig(yaml, resolved), log);
+    const config = readWebConfig(yaml, resolved);
+    warnAboutSecrets(config, log);
+    return new WebConfigSource(resolved, yaml, config, log);
   }
 
   get current(): WebConfig {
@@ -531,6 +587,12 @@ export class WebConfigSource {
   /** Calls `listener` after each successful re-read (the server swaps its TLS context). */
   onChange(listener: (config: WebConfig) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Re-reads the files now, changed or not (SIGHUP); returns the config in force. */
+  reload(): WebConfig {
+    this.lastSignature = '';
+    return this.refresh();
   }
 
   /** Re-reads when a file changed since the last look; returns the config in force. Cheap: a few stats. */
@@ -557,6 +619,7 @@ export class WebConfigSource {
     // A changed certificate list (e.g. cert_file renamed) is watched from now on.
     this.lastSignature = signature(next.files);
     this.log.info({ file: this.file, tls: Boolean(next.tls), users: next.users.size }, 'web config reloaded');
+    warnAboutSecrets(next, this.log);
     for (const listener of this.listeners) listener(next);
     return next;
   }

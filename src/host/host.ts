@@ -127,6 +127,11 @@ export interface HostOptions {
    * root and a misbehaving driver, so a test drops SIGKILL here to play one with a real, live process.
    */
   sendSignal?: (pid: number, signal: NodeJS.Signals) => void;
+  /**
+   * When aborted (the daemon got SIGTERM), running commands' process groups are killed at once and new
+   * commands do not start: a hung `xl` must not hold the shutdown until its timeout, nor outlive the daemon.
+   */
+  abortSignal?: AbortSignal;
 }
 
 /** A file under the root could not be read; `code` is the errno name (ENOENT, EACCES, EISDIR...). */
@@ -268,11 +273,13 @@ export function createHost(options: HostOptions = {}): Host {
         return notFoundResult(command, searchPath.join(':'), elsewhere);
       }
       const name = argv[0];
+      if (options.abortSignal?.aborted) return stoppingResult(command);
       const before = stuck.blocking(name);
       if (before) return blockedResult(command, before);
       await slots.acquire();
       try {
         // Checked again: an instance may have got stuck while this one waited for a slot.
+        if (options.abortSignal?.aborted) return stoppingResult(command);
         const holder = stuck.blocking(name);
         if (holder) return blockedResult(command, holder);
         return await spawnBounded(executable, argv, {
@@ -287,6 +294,7 @@ export function createHost(options: HostOptions = {}): Host {
             stuck.add({ name, command, pid, since: Date.now(), ...(group ? { group } : {}) }),
           groupMembers,
           onExit: (pid) => stuck.release(pid),
+          ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
         });
       } finally {
         slots.release();
@@ -409,6 +417,8 @@ interface SpawnSettings {
   groupMembers: (pgid: number) => number[];
   /** Called with the pid when the child exits, also long after it was given up on. */
   onExit: (pid: number) => void;
+  /** Kills the process group and settles at once (see HostOptions.abortSignal). */
+  abortSignal?: AbortSignal;
 }
 
 // Spawns without a shell and always settles: on timeout SIGTERM, then SIGKILL after a grace, then gives up
@@ -450,6 +460,7 @@ function spawnBounded(
     let outBytes = 0;
     let timedOut = false;
     let overflow: false | 'command' | 'run' = false;
+    let aborted = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
@@ -457,6 +468,7 @@ function spawnBounded(
       if (settled) return;
       settled = true;
       for (const timer of timers) clearTimeout(timer);
+      settings.abortSignal?.removeEventListener('abort', onAbort);
       const exitCode = fields.exitCode ?? null;
       const result: CommandResult = {
         command: settings.command,
@@ -469,11 +481,13 @@ function spawnBounded(
             ? '\n[xendoctor: output limit reached]'
             : overflow === 'run'
               ? `\n[xendoctor: output limit of this run reached (${settings.runOutput.max} bytes from all commands)]`
-              : ''),
+              : '') +
+          (aborted ? '\n[xendoctor: killed, the agent is stopping]' : ''),
         failed:
           exitCode !== 0 ||
           timedOut ||
           overflow !== false ||
+          aborted ||
           fields.stuck === true ||
           Boolean(fields.spawnError),
         timedOut,
@@ -529,6 +543,18 @@ function spawnBounded(
       );
     };
     timers.push(setTimeout(terminate, settings.timeoutMs));
+
+    // Stopping: SIGKILL the whole group (no SIGTERM grace: the service manager's own grace is short) and
+    // stop waiting, so that the daemon exits now and leaves no child of this command behind.
+    function onAbort(): void {
+      aborted = true;
+      signalGroup('SIGKILL');
+      signalGroup('SIGCONT');
+      abandon();
+      finish({ signal: 'SIGKILL' });
+    }
+    if (settings.abortSignal?.aborted) onAbort();
+    else settings.abortSignal?.addEventListener('abort', onAbort, { once: true });
 
     child.on('error', (error) => finish({ spawnError: error.message }));
     child.on('exit', (code, signal) => {
@@ -603,6 +629,21 @@ function blockedResult(command: string, holder: StuckCommand): CommandResult {
     notFound: false,
     stuck: false,
     blockedBy: { ...holder },
+    durationMs: 0,
+  };
+}
+
+function stoppingResult(command: string): CommandResult {
+  return {
+    command,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: 'not started: the agent is stopping',
+    failed: true,
+    timedOut: false,
+    notFound: false,
+    stuck: false,
     durationMs: 0,
   };
 }

@@ -1,9 +1,30 @@
 // Host seam settings from flags and environment: --root/XENDOCTOR_ROOT, --path/XENDOCTOR_PATH,
 // --timeout/XENDOCTOR_TIMEOUT, and --replay DIR (files under DIR, commands answered from DIR/commands/replies
 // by the agent's own replayer: nothing in a capture runs).
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { type ParsedArgs, secondsToMs, UsageError } from '../args.js';
 import type { HostOptions } from './host.js';
+
+/**
+ * The longest per-command timeout: an hour is far beyond any command the checks run, and far below what
+ * Node's timers hold (2^31-1 ms, ~24.8 days; a longer delay silently becomes 1 ms).
+ */
+export const MAX_COMMAND_TIMEOUT_SECONDS = 3600;
+/** The shortest: below it a timer rounds to nothing and every command "times out". */
+export const MIN_COMMAND_TIMEOUT_SECONDS = 0.1;
+
+/**
+ * Why a --root/--replay folder cannot be used (one rule for the report, fix, capture and serve), or
+ * undefined when it is an existing directory. `where` names the flag, variable or file key.
+ */
+export function rootProblem(where: string, root: string): string | undefined {
+  try {
+    return statSync(root).isDirectory() ? undefined : `${where} ${root} is not a directory`;
+  } catch {
+    return `${where} ${root} does not exist`;
+  }
+}
 
 export const hostFlags = {
   root: { value: true },
@@ -20,7 +41,12 @@ export function hostOptionsFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): HostO
   }
   const options: HostOptions = {};
   const root = replay ?? flag('root') ?? env.XENDOCTOR_ROOT;
-  if (root) options.root = path.resolve(root);
+  if (root) {
+    options.root = path.resolve(root);
+    const where = replay ? '--replay' : flag('root') ? '--root' : 'XENDOCTOR_ROOT';
+    const problem = rootProblem(where, options.root);
+    if (problem) throw new UsageError(problem);
+  }
   if (replay) options.replay = path.resolve(replay);
   const searchPath = replay ? undefined : (flag('path') ?? env.XENDOCTOR_PATH);
   if (searchPath) options.path = searchPath.split(':').map((dir) => path.resolve(dir));
@@ -29,6 +55,8 @@ export function hostOptionsFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): HostO
     options.timeoutMs = secondsToMs(
       flag('timeout') !== undefined ? '--timeout' : 'XENDOCTOR_TIMEOUT',
       timeout,
+      MIN_COMMAND_TIMEOUT_SECONDS,
+      MAX_COMMAND_TIMEOUT_SECONDS,
     );
   }
   return options;

@@ -1,7 +1,6 @@
 // `xendoctor fix`: runs the report, turns the findings into a plan (diffs, commands, what needs a reboot)
 // and, with --apply, applies it after a confirmation; --undo restores the files of the last apply. It never
 // reboots, and it refuses to run inside the daemon (XENDOCTOR_DAEMON): a remedy is an admin's decision.
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
@@ -116,9 +115,6 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
     deps.probes.map((p) => p.id),
   );
   const hostOptions = config.host;
-  if (hostOptions.root && !existsSync(hostOptions.root)) {
-    throw new UsageError(`--root ${hostOptions.root} does not exist`);
-  }
   const host = deps.host ?? createHost(hostOptions);
   const say = (line: string) => deps.write(`${line}\n`);
   const confirmed = async (question: string): Promise<boolean> => {
