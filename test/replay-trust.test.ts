@@ -66,13 +66,14 @@ describe('--replay', () => {
 
   it('replays a command that hung as one that times out', async () => {
     const { dir } = hostileCapture();
-    const dmesg = await replayHost(dir, '0.05').run(['xl', 'dmesg']);
+    const dmesg = await replayHost(dir, '0.1').run(['xl', 'dmesg']);
     expect(dmesg).toMatchObject({ timedOut: true, failed: true, exitCode: null });
   });
 
   it('cannot be combined with --root or --path, and sets no command path', () => {
-    const options = hostOptionsFrom(parseArgs(['--replay', '/tmp/x'], hostFlags), {});
-    expect(options).toMatchObject({ root: '/tmp/x', replay: '/tmp/x' });
+    const { dir } = hostileCapture();
+    const options = hostOptionsFrom(parseArgs(['--replay', dir], hostFlags), {});
+    expect(options).toMatchObject({ root: dir, replay: dir });
     expect(options.path).toBeUndefined();
     expect(() => hostOptionsFrom(parseArgs(['--replay', '/a', '--path', '/b'], hostFlags), {})).toThrow(
       /cannot be combined/,
