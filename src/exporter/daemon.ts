@@ -24,14 +24,6 @@ export interface DaemonOptions {
   manual?: boolean;
 }
 
-// A full collection after each cycle, when the daemon is about to idle until the next one: the cycle's
-// garbage (child process handles, outputs, the last snapshot) has been promoted by then and would sit in the
-// old generation until V8 next collects it, swinging RSS by 10-20 MB. Only when node runs with --expose-gc
-// (the service files set it in NODE_OPTIONS). The collection takes ~5 ms, but node's CPU per cycle rises by
-// ~40 ms in all (V8 recompiles what a forced collection flushed): at the default 60 s interval, 0.07% of a
-// core for a flat RSS on a small dom0 (npm run bench:memory).
-const collectGarbage = (globalThis as { gc?: () => void }).gc;
-
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, log } = options;
   const groups = groupProbes(options.probes, config.intervalSeconds, config.checks);
@@ -53,7 +45,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         { interval: cycle.group.intervalSeconds, ms: cycle.finishedAt - cycle.startedAt },
         'cycle finished',
       );
-      collectGarbage?.();
     },
     onProblem: (what, group, error) => {
       const probes = group.probes.map((p) => p.id);

@@ -1,6 +1,5 @@
 // `xendoctor serve`: flags/env/config file -> settings (exit 78 when bad), then the daemon until SIGTERM or
 // SIGINT. A probe that fails is a metric and a log line, never the end of the daemon.
-import { setFlagsFromString } from 'node:v8';
 import { parseArgs, UsageError } from '../args.js';
 import {
   ConfigError,
@@ -70,14 +69,6 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
     return EXIT_CONFIG;
   }
-
-  // The daemon runs the same short cycle for months: V8's optimising compiler (TurboFan) buys it nothing
-  // measurable and costs memory (its compile zones and code) and CPU (compiling, and recompiling what the
-  // per-cycle full GC flushed). Without it (the interpreter and the baseline compiler still run): ~6 MB less
-  // RSS and ~15% less CPU per cycle on the 64-domain host (npm run bench:memory). It cannot go in
-  // NODE_OPTIONS (node refuses V8 flags there), and it is safe to set at run time: V8 reads it at each
-  // tier-up decision. `node --turbofan /usr/bin/xendoctor serve` keeps it (the benchmark compares both).
-  if (!process.execArgv.includes('--turbofan')) setFlagsFromString('--no-opt');
 
   // Loaded here, not at the top: `xendoctor --help` and a bad config stay fast.
   const [{ createLog }, { startDaemon }] = await Promise.all([import('./log.js'), import('./daemon.js')]);
