@@ -17,6 +17,9 @@ export const DEFAULT_CONFIG_FILE = '/etc/xendoctor/config.json';
 export const DEFAULT_PORT = 19936;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** As node_exporter's --log.format; JSON stays the default (pino's lines, which log shippers already parse). */
+export const LOG_FORMATS = ['json', 'logfmt'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -41,6 +44,7 @@ export interface DaemonConfig {
   telemetryPath: string;
   intervalSeconds: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   checks: Record<string, CheckConfig>;
   settings: Settings;
   host: HostOptions;
@@ -67,6 +71,9 @@ export const configFlags = {
   'web.listen-address': { value: true },
   'web.telemetry-path': { value: true },
   interval: { value: true },
+  'log.level': { value: true },
+  'log.format': { value: true },
+  // The name before node_exporter's; kept as an alias.
   'log-level': { value: true },
   'web.config.file': { value: true },
   'web.rate-limit': { value: true },
@@ -80,6 +87,7 @@ const FILE_KEYS = [
   'telemetryPath',
   'interval',
   'logLevel',
+  'logFormat',
   'root',
   'path',
   'commandTimeout',
@@ -154,8 +162,11 @@ export function loadConfig(
   const intervalPick = pick('interval', 'XENDOCTOR_INTERVAL', 'interval');
   const intervalSeconds = intervalPick ? parseInterval(intervalPick.where, intervalPick.value) : 60;
 
-  const levelPick = pick('log-level', 'XENDOCTOR_LOG_LEVEL', 'logLevel');
+  const levelFlag = flag('log.level') === undefined ? 'log-level' : 'log.level';
+  const levelPick = pick(levelFlag, 'XENDOCTOR_LOG_LEVEL', 'logLevel');
   const logLevel = levelPick ? parseLogLevel(levelPick.where, levelPick.value) : 'info';
+  const formatPick = pick('log.format', 'XENDOCTOR_LOG_FORMAT', 'logFormat');
+  const logFormat = formatPick ? parseLogFormat(formatPick.where, formatPick.value) : 'json';
 
   const host: HostOptions = {};
   const replay = flag('replay');
@@ -200,7 +211,18 @@ export function loadConfig(
       ? parseCount(connectionsPick.where, connectionsPick.value, 1)
       : DEFAULT_MAX_CONNECTIONS,
   };
-  return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host, web };
+  return {
+    file: used,
+    listen,
+    telemetryPath,
+    intervalSeconds,
+    logLevel,
+    logFormat,
+    checks,
+    settings,
+    host,
+    web,
+  };
 }
 
 /** "[host]:port", ":port" or "host:port"; an IPv6 host goes in brackets; port 0 picks a free port. */
@@ -260,6 +282,13 @@ function parseLogLevel(where: string, value: unknown): LogLevel {
     return value as LogLevel;
   }
   throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function parseLogFormat(where: string, value: unknown): LogFormat {
+  if (typeof value === 'string' && (LOG_FORMATS as readonly string[]).includes(value)) {
+    return value as LogFormat;
+  }
+  throw new ConfigError(`${where} must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 function parseSeconds(where: string, value: unknown): number {

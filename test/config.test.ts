@@ -84,6 +84,27 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes --log.level and --log.format as node_exporter does, --log-level as an alias', () => {
+    expect(load([])).toMatchObject({ logLevel: 'info', logFormat: 'json' });
+    expect(load(['--log.level', 'trace', '--log.format', 'logfmt'])).toMatchObject({
+      logLevel: 'trace',
+      logFormat: 'logfmt',
+    });
+    expect(load(['--log-level=fatal']).logLevel).toBe('fatal');
+    // The node_exporter name wins over the alias, flags over variables over the file.
+    expect(load(['--log-level', 'debug', '--log.level', 'warn']).logLevel).toBe('warn');
+    const env = { XENDOCTOR_LOG_LEVEL: 'error', XENDOCTOR_LOG_FORMAT: 'logfmt' };
+    expect(load([], env)).toMatchObject({ logLevel: 'error', logFormat: 'logfmt' });
+    expect(load(['--log-level', 'debug', '--log.format', 'json'], env)).toMatchObject({
+      logLevel: 'debug',
+      logFormat: 'json',
+    });
+    expect(() => load(['--log.format', 'text'])).toThrow(
+      /--log.format must be one of json, logfmt, got "text"/,
+    );
+    expect(() => load(['--log.level', 'loud'])).toThrow(/--log.level must be one of .*got "loud"/);
+  });
+
   it('turns --replay into root and commands path, and --disable-check into a disabled check', () => {
     const config = load(['--replay', '/x/host', '--disable-check', 'grant-tables']);
     expect(config.host).toEqual({ root: '/x/host', path: ['/x/host/commands'] });
@@ -97,6 +118,7 @@ describe('loadConfig', () => {
     [{ listenAddress: ':70000' }, /got ":70000"/],
     [{ listenAddress: '127.0.0.1:-1' }, /got "127.0.0.1:-1"/],
     [{ logLevel: 'loud' }, /logLevel must be one of .*got "loud"/],
+    [{ logFormat: 'xml' }, /logFormat must be one of json, logfmt, got "xml"/],
     [{ commandTimeout: -1 }, /commandTimeout must be a positive number of seconds, got -1/],
     [{ telemetryPath: 'metrics' }, /telemetryPath must be a path.*got "metrics"/],
     [

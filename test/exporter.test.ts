@@ -1,8 +1,9 @@
+import { pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Probe } from '../src/check.js';
 import { ok, skip } from '../src/check.js';
 import { defaultSettings } from '../src/context.js';
-import { Exposition, negotiate, processMetrics } from '../src/exporter/exposition.js';
+import { Exposition, negotiate } from '../src/exporter/exposition.js';
 import { buildRegistry, commandLabel, countTimeouts, type Rejected } from '../src/exporter/metrics.js';
 import { type Cycle, groupProbes, Schedule } from '../src/exporter/schedule.js';
 import { DaemonState, type Log } from '../src/exporter/state.js';
@@ -149,14 +150,26 @@ describe('metrics from a real fixture host (dom0-domu-credit2, replayed)', () =>
 });
 
 describe('exposition', () => {
-  it('serves OpenMetrics only when the Accept header asks for it', () => {
+  it('chooses the format by the Accept header, honouring q-values', () => {
+    // Prometheus 3's own header: OpenMetrics at q=0.5 beats the text format at q=0.3.
+    const prometheus =
+      'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
+    expect(negotiate(prometheus)).toBe('openmetrics');
+    // A scraper configured for the text format (scrape_protocols: [PrometheusText0.0.4, ...]).
+    expect(negotiate('text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4')).toBe(
+      'prometheus',
+    );
+    // q=0 means "not this", even though the name is there.
+    expect(negotiate('application/openmetrics-text;q=0')).toBe('prometheus');
+    expect(negotiate('application/openmetrics-text;q=0,*/*')).toBe('prometheus');
+    expect(negotiate('application/openmetrics-text')).toBe('openmetrics');
+    // Another OpenMetrics version than prom-client writes: the text format.
+    expect(negotiate('application/openmetrics-text;version=2.0.0')).toBe('prometheus');
+    // No header, anything, or nothing we write: the text format.
     expect(negotiate(undefined)).toBe('prometheus');
+    expect(negotiate('*/*')).toBe('prometheus');
+    expect(negotiate('application/json')).toBe('prometheus');
     expect(negotiate('text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).toBe('prometheus');
-    expect(
-      negotiate(
-        'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75',
-      ),
-    ).toBe('openmetrics');
   });
 
   it('renders a snapshot once and reuses the text until the next update', async () => {
@@ -176,16 +189,23 @@ describe('exposition', () => {
     expect(await exposition.render('prometheus')).toContain('xendoctor_check_status{check="a"} 2');
   });
 
-  it('appends live process metrics with their standard names, in both formats', async () => {
-    expect(processMetrics('prometheus')).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
-    expect(processMetrics('prometheus')).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
-    expect(processMetrics('openmetrics')).toMatch(
-      /^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total /m,
-    );
+  it("appends prom-client's default process metrics, live, in both formats", async () => {
     const exposition = new Exposition(true);
+    const text = await exposition.render('prometheus');
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^# HELP nodejs_eventloop_lag_seconds /m);
     const open = await exposition.render('openmetrics');
+    expect(open).toMatch(/^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total /m);
     expect(open.match(/# EOF/g)).toHaveLength(1);
+    expect(open.endsWith('\n# EOF\n')).toBe(true);
     expect(open).not.toMatch(/\n\n/);
+    // Read at each scrape, not cached with the snapshot.
+    const cpu = (t: string) => Number(/^process_cpu_seconds_total (\S+)$/m.exec(t)?.[1]);
+    const before = cpu(await exposition.render('prometheus'));
+    pbkdf2Sync('burn', 'some cpu', 20_000, 32, 'sha256'); // CPU time, not wall-clock time
+    expect(cpu(await exposition.render('prometheus'))).toBeGreaterThan(before);
   });
 });
 

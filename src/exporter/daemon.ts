@@ -49,7 +49,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onProblem: (what, group, error) => {
       const probes = group.probes.map((p) => p.id);
       if (what === 'overlap') log.warn({ probes }, 'previous cycle still running; this one is skipped');
-      else log.error({ probes, err: String(error) }, 'cycle failed');
+      else log.error({ probes, err: error }, 'cycle failed');
     },
   });
   if (!options.manual) schedule.start();

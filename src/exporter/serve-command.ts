@@ -30,7 +30,9 @@ Options (flag, environment variable, config file key):
                                 burst 2N, 0 = off; default ${DEFAULT_RATE_LIMIT}
   --web.max-connections N       XENDOCTOR_MAX_CONNECTIONS maxConnections  default ${DEFAULT_MAX_CONNECTIONS}
   --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
-  --log-level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        default info
+  --log.level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        trace, debug, info (default), warn,
+                                error, fatal or silent; --log-level is an alias
+  --log.format FORMAT           XENDOCTOR_LOG_FORMAT      logFormat       json (default) or logfmt
   --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, default 10
   --root DIR                    XENDOCTOR_ROOT            root            default /
   --path DIRS                   XENDOCTOR_PATH            path            where commands are found
@@ -72,7 +74,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
 
   // Loaded here, not at the top: `xendoctor --help` and a bad config stay fast.
   const [{ createLog }, { startDaemon }] = await Promise.all([import('./log.js'), import('./daemon.js')]);
-  const log = createLog(config.logLevel);
+  const log = createLog(config.logLevel, config.logFormat);
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
     daemon = await startDaemon({ config, probes, log });
@@ -83,13 +85,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       return EXIT_CONFIG;
     }
     const error = caught as NodeJS.ErrnoException;
-    log.error({ err: error.message, code: error.code }, 'cannot listen');
+    log.fatal({ err: error }, 'cannot listen');
     process.stderr.write(`xendoctor: cannot listen on ${describe(config.listen)}: ${error.message}\n`);
     return 69;
   }
 
   // A bug that escapes a probe is logged, never fatal: the daemon's job is to keep reporting.
-  const onRejection = (reason: unknown) => log.error({ err: String(reason) }, 'unhandled rejection');
+  const onRejection = (reason: unknown) => log.error({ err: reason }, 'unhandled rejection');
   process.on('unhandledRejection', onRejection);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
