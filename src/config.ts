@@ -35,6 +35,11 @@ export interface CheckConfig {
   enabled: boolean;
   /** Seconds between runs of this check; the global interval when undefined. */
   intervalSeconds?: number;
+  /**
+   * A cron expression instead of an interval ("0 0 3 * * *": daily at 03:00 local time); node-cron checks it
+   * when the daemon starts (schedule.ts), so the report path never loads node-cron.
+   */
+  cron?: string;
 }
 
 export interface DaemonConfig {
@@ -364,9 +369,14 @@ function parseChecks(
         check.enabled = given;
       } else if (key === 'interval') {
         check.intervalSeconds = parseInterval(`${where}.${id}.interval`, given);
+      } else if (key === 'schedule') {
+        check.cron = parseString(`${where}.${id}.schedule`, given).trim();
       } else {
-        throw new ConfigError(`${where}.${id}: unknown key "${key}" (known: enabled, interval)`);
+        throw new ConfigError(`${where}.${id}: unknown key "${key}" (known: enabled, interval, schedule)`);
       }
+    }
+    if (check.cron !== undefined && check.intervalSeconds !== undefined) {
+      throw new ConfigError(`${where}.${id}: give either interval or schedule, not both`);
     }
     checks[id] = check;
   }

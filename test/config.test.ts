@@ -59,7 +59,11 @@ describe('loadConfig', () => {
       path: '/a:/b',
       commandTimeout: 3,
       thresholds: { gnttabWarnRatio: 0.5 },
-      checks: { 'hypervisor-log': { interval: '1h' }, 'bridge-offload': { enabled: false } },
+      checks: {
+        'hypervisor-log': { interval: '1h' },
+        'bridge-offload': { enabled: false },
+        'grant-tables': { schedule: ' 0 0 3 * * * ' },
+      },
     });
     const fromFile = load(['--config', file]);
     expect(fromFile).toMatchObject({
@@ -72,6 +76,7 @@ describe('loadConfig', () => {
       checks: {
         'hypervisor-log': { enabled: true, intervalSeconds: 3600 },
         'bridge-offload': { enabled: false },
+        'grant-tables': { enabled: true, cron: '0 0 3 * * *' },
       },
     });
     expect(fromFile.settings).toEqual({ ...defaultSettings, gnttabWarnRatio: 0.5 });
@@ -119,6 +124,14 @@ describe('loadConfig', () => {
     [{ listenAddress: '127.0.0.1:-1' }, /got "127.0.0.1:-1"/],
     [{ logLevel: 'loud' }, /logLevel must be one of .*got "loud"/],
     [{ logFormat: 'xml' }, /logFormat must be one of json, logfmt, got "xml"/],
+    [
+      { checks: { 'grant-tables': { schedule: '' } } },
+      /checks.grant-tables.schedule must be a non-empty string/,
+    ],
+    [
+      { checks: { 'grant-tables': { schedule: '0 0 3 * * *', interval: 60 } } },
+      /checks.grant-tables: give either interval or schedule, not both/,
+    ],
     [{ commandTimeout: -1 }, /commandTimeout must be a positive number of seconds, got -1/],
     [{ telemetryPath: 'metrics' }, /telemetryPath must be a path.*got "metrics"/],
     [

@@ -212,18 +212,6 @@ describe('exposition', () => {
 describe('schedule and state', () => {
   const probe = (id: string, run: Probe['run'] = async () => ok('fine')): Probe => ({ id, title: id, run });
 
-  it('groups enabled probes by interval, the default group first', () => {
-    const list = [probe('a'), probe('b'), probe('c'), probe('d')];
-    const groups = groupProbes(list, 60, {
-      b: { enabled: false },
-      c: { enabled: true, intervalSeconds: 300 },
-    });
-    expect(groups.map((g) => [g.intervalSeconds, g.probes.map((p) => p.id)])).toEqual([
-      [60, ['a', 'd']],
-      [300, ['c']],
-    ]);
-  });
-
   it('never starts a second cycle of a group while one runs, and survives a probe that throws', async () => {
     let release: () => void = () => {};
     let runs = 0;
@@ -292,6 +280,36 @@ describe('schedule and state', () => {
     expect(state.document()?.checks.map((c) => c.id)).toEqual(['a', 'b']);
     expect(state.document()?.generatedAt).toBe(new Date(2000).toISOString());
     expect(state.summary()).toMatchObject({ ok: 1, error: 1 });
+  });
+
+  it('publishes the ticks skipped by overlap per probe as a counter, from the next cycle on', async () => {
+    const list = [probe('a'), probe('b')];
+    const groups = groupProbes(list, 60, {});
+    const state = new DaemonState(list, groups, recorder().log, 0);
+    const cycle = {
+      group: groups[0] as Cycle['group'],
+      results: [result('a'), result('b')],
+      hostInfo: {
+        hostname: null,
+        kernel: null,
+        xenVersion: null,
+        role: 'none' as const,
+        init: 'unknown' as const,
+        root: '/',
+      },
+      commands: [],
+      startedAt: 0,
+      finishedAt: 1,
+    };
+    state.record(cycle);
+    expect(await state.exposition.render('prometheus')).not.toMatch(/^xendoctor_probe_overlaps_total\{/m);
+    state.countOverlap(groups[0]);
+    state.countOverlap(groups[0]);
+    state.record(cycle);
+    const text = await state.exposition.render('prometheus');
+    expect(text).toMatch(/^# TYPE xendoctor_probe_overlaps_total counter$/m);
+    expect(text).toMatch(/^xendoctor_probe_overlaps_total\{probe="a"\} 2$/m);
+    expect(text).toMatch(/^xendoctor_probe_overlaps_total\{probe="b"\} 2$/m);
   });
 
   it('is healthy until a group misses three intervals, since start or since its last cycle', () => {

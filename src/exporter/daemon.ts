@@ -41,15 +41,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     host: () => createHost(config.host),
     onCycle: (cycle) => {
       state.record(cycle);
-      log.debug(
-        { interval: cycle.group.intervalSeconds, ms: cycle.finishedAt - cycle.startedAt },
-        'cycle finished',
-      );
+      log.debug({ schedule: cycle.group.cron, ms: cycle.finishedAt - cycle.startedAt }, 'cycle finished');
     },
-    onProblem: (what, group, error) => {
-      const probes = group.probes.map((p) => p.id);
-      if (what === 'overlap') log.warn({ probes }, 'previous cycle still running; this one is skipped');
-      else log.error({ probes, err: error }, 'cycle failed');
+    onProblem: (what, group, detail) => {
+      const probes = group?.probes.map((p) => p.id);
+      if (what === 'overlap') {
+        state.countOverlap(group);
+        log.warn({ probes }, 'previous cycle still running; this one is skipped');
+      } else if (what === 'clock-step') {
+        log.warn({ stepMs: detail }, 'wall clock stepped; schedule planned anew from the new time');
+      } else log.error({ probes, err: detail }, 'cycle failed');
     },
   });
   if (!options.manual) schedule.start();
@@ -58,7 +59,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       address: `${address.address}:${address.port}`,
       telemetryPath: config.telemetryPath,
       config: config.file ?? null,
-      groups: groups.map((g) => ({ interval: g.intervalSeconds, probes: g.probes.map((p) => p.id) })),
+      groups: groups.map((g) => ({ schedule: g.cron, probes: g.probes.map((p) => p.id) })),
     },
     'xendoctor serve started',
   );

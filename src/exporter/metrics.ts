@@ -25,6 +25,8 @@ export interface Snapshot {
   runs: readonly ProbeRun[];
   /** Command timeouts counted since start, by command label; undefined for a one-shot run. */
   commandTimeouts?: ReadonlyMap<string, number>;
+  /** Scheduled runs skipped because the probe's last run was still going, by probe; daemon only. */
+  overlaps?: ReadonlyMap<string, number>;
   /** Commands still alive after SIGKILL, left behind; undefined for a one-shot run. */
   stuckCommands?: number;
 }
@@ -118,6 +120,17 @@ export function buildRegistry(
     });
     for (const [command, count] of snapshot.commandTimeouts) timeouts.inc({ command }, count);
   }
+  if (snapshot.overlaps) {
+    const overlaps = new Counter({
+      name: `${PREFIX}probe_overlaps_total`,
+      help: cached(
+        'Scheduled runs of the probe skipped because its previous run was still going (a probe slower than its schedule).',
+      ),
+      labelNames: ['probe'],
+      registers: [registry],
+    });
+    for (const [probe, count] of snapshot.overlaps) overlaps.inc({ probe }, count);
+  }
   if (snapshot.stuckCommands !== undefined) {
     gauge(
       'stuck_commands',
@@ -138,6 +151,7 @@ const OWN = new Set([
   'probe_duration_seconds',
   'probe_last_run_timestamp_seconds',
   'command_timeouts_total',
+  'probe_overlaps_total',
   'stuck_commands',
 ]);
 
