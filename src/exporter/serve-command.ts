@@ -38,7 +38,9 @@ Options (flag, environment variable, config file key):
   --path DIRS                   XENDOCTOR_PATH            path            where commands are found
   --replay DIR                  replay a captured host (--root DIR --path DIR/commands)
   --disable-check ID, --enable-check ID   (repeatable)    checks.ID.enabled
-                                                          checks.ID.interval, thresholds.NAME: file only
+                                                          checks.ID.interval, checks.ID.schedule (a cron
+                                                          expression, e.g. "0 0 3 * * *"), thresholds.NAME:
+                                                          file only
   -h, --help, --version
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 64 usage error, 69 cannot listen, 78 bad configuration.
