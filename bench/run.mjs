@@ -108,7 +108,10 @@ function imports() {
   const base = median(times[0].wall);
   const rows = [['module', 'import cost (wall median minus bare node)']];
   mods.forEach((mod, i) => rows.push([mod, ms(median(times[i + 1].wall) - base)]));
-  table(`Import cost of the daemon's packages (the report path loads none), ${rounds} interleaved rounds`, rows);
+  table(
+    `Import cost of the daemon's packages (the report path loads none), ${rounds} interleaved rounds`,
+    rows,
+  );
 }
 
 async function spawnCost() {
