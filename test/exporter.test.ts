@@ -196,6 +196,8 @@ describe('exposition', () => {
     expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
     expect(text).toMatch(/^# HELP nodejs_eventloop_lag_seconds /m);
+    // No gauge named like a counter (promtool check metrics refuses those).
+    expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
     const open = await exposition.render('openmetrics');
     expect(open).toMatch(/^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total /m);
     expect(open.match(/# EOF/g)).toHaveLength(1);

@@ -81,6 +81,7 @@ export class Exposition {
       registry = new Registry();
       registry.setContentType(CONTENT_TYPES[format] as RegistryContentType);
       collectDefaultMetrics({ register: registry });
+      for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
       this.process.set(format, registry);
     }
     return registry;
@@ -93,6 +94,14 @@ export class Exposition {
 }
 
 const OPENMETRICS_EOF = Buffer.from('# EOF\n');
+
+// Gauges prom-client names like counters (`promtool check metrics`: "non-counter metrics should not have
+// _total suffix"); left out so the exposition passes Prometheus' own lint. The by-type series stay.
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** The body's bytes; OpenMetrics without its final "# EOF" line (the process metrics go before it). */
 async function encode(text: Promise<string>, format: ContentType): Promise<Buffer> {
