@@ -43,7 +43,10 @@ export class Exposition {
    */
   private readonly process = new Map<ContentType, Registry<RegistryContentType>>();
 
-  constructor(private readonly withProcess = true) {}
+  constructor(private readonly withProcess = true) {
+    // prom-client counts process CPU from when its collectors are made: make the text format's now.
+    if (withProcess) this.processRegistry('prometheus');
+  }
 
   /**
    * Takes a new snapshot and renders the text format at once (scrapes then only copy it); returns the
