@@ -2,7 +2,7 @@
 // Daemon memory benchmark (not a unit test): `node bench/memory.mjs [--cycles 1000] [--checkpoint 200]
 // [--variants default,service] [--skip-floors]` after `npm run build`.
 //  1. RSS floors: what a node process costs here before xendoctor does anything (bare, with an HTTP
-//     server, with each dependency the daemon used to load, with the daemon's own modules), and what a
+//     server, with each of the daemon's packages, with the daemon's own modules), and what a
 //     bare node process costs that only spawns the 64-domain host's commands every second.
 //  2. `xendoctor serve --interval 1` on the synthetic 64-domain / 128-port host (bench/synthetic-host.mjs),
 //     for N completed cycles (real 1 s clock), per variant of the memory settings: RSS at the checkpoint
@@ -30,16 +30,13 @@ const { values } = parseArgs({
 });
 
 // The settings the service files ship (systemd/xendoctor.service, openrc/xendoctor.confd), and others
-// measured to decide. `serve` turns V8's optimising compiler off itself unless node runs with --turbofan.
+// measured to decide. The daemon changes no V8 flag itself and forces no GC.
 const SHIPPED = serviceEnvironment();
 const SHIPPED_NODE_OPTIONS = SHIPPED.NODE_OPTIONS;
 const VARIANTS = {
-  default: { env: {}, node: ['--turbofan'] },
+  default: { env: {}, node: [] },
   service: { env: SHIPPED, node: [] },
-  'service+turbofan': { env: SHIPPED, node: ['--turbofan'] },
-  'previous-service': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: ['--turbofan'] },
   'no-arena-max': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: [] },
-  'no-gc': { env: { ...SHIPPED, NODE_OPTIONS: SHIPPED_NODE_OPTIONS.replace(' --expose-gc', '') }, node: [] },
   jitless: { env: { ...SHIPPED, NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --jitless` }, node: [] },
 };
 
@@ -66,7 +63,6 @@ try {
   const host = path.join(work, 'host-64');
   makeSyntheticHost(host, { domains: 64, ports: 128 });
   if (!values['skip-floors']) await floors(host);
-  if (!values['skip-floors']) await gcCost(host);
   if (values.variants) await daemonRuns(host); // --variants= (empty): the floors only
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -77,7 +73,7 @@ async function floors(host) {
   const cases = [
     ['bare node (setInterval)', ''],
     ['+ HTTP server listening', listen],
-    ['+ prom-client', `await import('prom-client');${listen}`],
+    ['+ prom-client (the daemon loads all three)', `await import('prom-client');${listen}`],
     ['+ pino', `await import('pino');${listen}`],
     ['+ node-cron', `await import('node-cron');${listen}`],
     [
@@ -149,42 +145,6 @@ async function floors(host) {
   );
 }
 
-/** What the daemon's full GC after a cycle costs: gc() timed after each of 15 reports, in a child. */
-async function gcCost(host) {
-  const build = path.join(ROOT, 'build'); // tsc's output: the modules one by one
-  const script = `
-    const { runReport } = await import('${build}/report/run.js');
-    const { createHost } = await import('${build}/host/host.js');
-    const { probes } = await import('${build}/probes/index.js');
-    const out = [];
-    for (let i = 0; i < 15; i++) {
-      await runReport(createHost({ root: '${host}', path: ['${host}/commands'] }), probes);
-      const before = process.memoryUsage().heapUsed;
-      const cpu = process.cpuUsage();
-      const t = performance.now();
-      gc();
-      const used = process.cpuUsage(cpu);
-      out.push({ wall: performance.now() - t, cpu: (used.user + used.system) / 1000, before, after: process.memoryUsage().heapUsed });
-    }
-    console.log(JSON.stringify(out.slice(5)));`;
-  const { execFileSync } = await import('node:child_process');
-  const runs = JSON.parse(
-    execFileSync(NODE, ['--expose-gc', '--max-semi-space-size=1', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    }),
-  );
-  const pick = (k) => median(runs.map((r) => r[k]));
-  table('A full GC after a report cycle (64-domain host, --max-semi-space-size=1), median of 10', [
-    ['wall', 'CPU (V8 marks on helper threads too)', 'heap used before', 'heap used after'],
-    [
-      `${pick('wall').toFixed(1)} ms`,
-      `${pick('cpu').toFixed(1)} ms`,
-      kb(pick('before') / 1024),
-      kb(pick('after') / 1024),
-    ],
-  ]);
-}
-
 async function daemonRuns(host) {
   const cycles = Number(values.cycles);
   const checkpoint = Math.min(Number(values.checkpoint), cycles);
@@ -204,10 +164,13 @@ async function daemonRuns(host) {
       'wall',
     ],
   ];
+  // node_exporter side by side (Debian's package, default collectors), scraped every second, its RSS
+  // sampled when the daemon's is.
+  const exporter = startNodeExporter();
   for (const name of values.variants.split(',')) {
     const variant = VARIANTS[name];
     if (!variant) throw new Error(`unknown variant ${name} (known: ${Object.keys(VARIANTS).join(', ')})`);
-    const r = await runDaemon(host, variant, cycles, checkpoint);
+    const r = await runDaemon(host, variant, cycles, checkpoint, exporter?.pid);
     const slope = trend(r.samples.filter((s) => s.cycle >= checkpoint));
     rows.push([
       name,
@@ -224,7 +187,24 @@ async function daemonRuns(host) {
       `${(r.wallMs / 1000).toFixed(0)} s`,
     ]);
     console.log(`(${name} done: ${JSON.stringify({ ...r, samples: r.samples.length })})`);
+    if (r.exporterAtEnd) {
+      rows.push([
+        `node_exporter beside ${name}`,
+        exporter.version,
+        kb(r.exporterAtCheckpoint.rss),
+        kb(r.exporterAtCheckpoint.anon),
+        kb(r.exporterAtEnd.rss),
+        '',
+        '',
+        `${kb(r.exporterAtEnd.anon)} / ${kb(r.exporterAtEnd.file)}`,
+        '',
+        '',
+        '',
+        '',
+      ]);
+    }
   }
+  exporter?.stop();
   table(
     `xendoctor serve --interval 1 on the synthetic 64-domain, 128-port host, ${cycles} completed cycles`,
     rows,
@@ -234,7 +214,37 @@ async function daemonRuns(host) {
   );
 }
 
-function runDaemon(host, { env, node }, cycles, checkpoint) {
+function startNodeExporter() {
+  const binary = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((file) => {
+    try {
+      return readFileSync(file).length > 0;
+    } catch {
+      return false;
+    }
+  });
+  if (!binary) {
+    console.log('\nprometheus-node-exporter not installed: no side-by-side figure.');
+    return undefined;
+  }
+  const port = 19000 + Math.floor(Math.random() * 900);
+  const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const scrape = setInterval(() => {
+    globalThis
+      .fetch(`http://127.0.0.1:${port}/metrics`)
+      .then((response) => response.arrayBuffer())
+      .catch(() => {});
+  }, 1000);
+  return {
+    pid: child.pid,
+    version: path.basename(binary),
+    stop() {
+      clearInterval(scrape);
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+function runDaemon(host, { env, node }, cycles, checkpoint, exporterPid) {
   const child = spawn(
     NODE,
     [
@@ -260,6 +270,7 @@ function runDaemon(host, { env, node }, cycles, checkpoint) {
     const samples = [];
     let atCheckpoint;
     let cpuAtCheckpoint;
+    let exporterAtCheckpoint;
     child.once('exit', (code) => {
       if (count < cycles) reject(new Error(`serve exited ${code} after ${count} cycles`));
     });
@@ -275,6 +286,7 @@ function runDaemon(host, { env, node }, cycles, checkpoint) {
         if (count === checkpoint) {
           atCheckpoint = rss(child.pid);
           cpuAtCheckpoint = cpu(child.pid);
+          if (exporterPid) exporterAtCheckpoint = rss(exporterPid);
         }
         if (count === cycles) {
           const atEnd = rss(child.pid);
@@ -285,6 +297,8 @@ function runDaemon(host, { env, node }, cycles, checkpoint) {
           resolve({
             atCheckpoint,
             atEnd,
+            exporterAtCheckpoint,
+            exporterAtEnd: exporterPid ? rss(exporterPid) : undefined,
             samples,
             skipped,
             wallMs,

@@ -99,7 +99,7 @@ async function startup() {
 
 function imports() {
   const rounds = quick ? 5 : 11;
-  const mods = ['execa', 'prom-client', 'systeminformation', 'pino', 'node-cron'];
+  const mods = ['prom-client', 'pino', 'node-cron'];
   const cases = [
     { argv: [NODE, '--input-type=module', '-e', '0'] },
     ...mods.map((mod) => ({ argv: [NODE, '--input-type=module', '-e', `await import('${mod}')`] })),
@@ -108,7 +108,10 @@ function imports() {
   const base = median(times[0].wall);
   const rows = [['module', 'import cost (wall median minus bare node)']];
   mods.forEach((mod, i) => rows.push([mod, ms(median(times[i + 1].wall) - base)]));
-  table(`Import cost of candidate dependencies, ${rounds} interleaved rounds`, rows);
+  table(
+    `Import cost of the daemon's packages (the report path loads none), ${rounds} interleaved rounds`,
+    rows,
+  );
 }
 
 async function spawnCost() {
@@ -116,7 +119,6 @@ async function spawnCost() {
   const dir = path.join(work, 'spawn-host');
   makeSyntheticHost(dir, { domains: 2, ports: 2 });
   const execFileP = promisify(execFile);
-  const { execa } = await import('execa');
   const { createHost } = await import(path.join(ROOT, 'build/host/host.js'));
   const host = createHost({ path: ['/usr/bin', '/bin'] });
   const fake = createHost({ root: dir, path: [path.join(dir, 'commands')] });
@@ -128,7 +130,6 @@ async function spawnCost() {
   };
   const rows = [['how', `per command (mean of ${n}, sequential)`]];
   rows.push(['child_process.execFile /bin/true', ms(await measure(() => execFileP('true')))]);
-  rows.push(['execa 9 /bin/true', ms(await measure(() => execa('true')))]);
   rows.push([
     'host.run /bin/true (spawn + timeout + process group)',
     ms(await measure(() => host.run(['true']))),

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Scrape benchmark (not a unit test): `node bench/scrape.mjs [--scrapes 2000] [--wrk-seconds 10]
-// [--node-args=--turbofan]` after `npm run build`. Everything on 127.0.0.1.
+// [--node-args=...]` after `npm run build`. Everything on 127.0.0.1.
 //  1. `xendoctor serve` (with the service files' environment) on the synthetic 64-domain, 128-port host,
 //     and a floor (a bare node server answering a copy of the same body),
 //     after its first cycle (a scrape only copies the cached text), against Debian's
 //     prometheus-node-exporter with its default collectors on another loopback port, started here and
 //     stopped by PID: N sequential keep-alive scrapes, alternating between the two in blocks of 50,
 //     then wrk for a bounded time (1 connection, then 4), one server after the other.
-//  2. Render cost per scrape in-process: the cached text vs prom-client's collectDefaultMetrics.
+//  2. Render cost per scrape in-process: the cached text, and prom-client's collectDefaultMetrics on top.
 // Needs `wrk` and `prometheus-node-exporter` (apt-get install wrk prometheus-node-exporter); a missing one
 // is reported and its part skipped.
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     'wrk-seconds': { type: 'string', default: '10' },
     // Default: as systemd/xendoctor.service and openrc/xendoctor.confd set it.
     'node-options': { type: 'string' },
-    // Flags for node itself, e.g. --node-args=--turbofan (serve keeps V8's optimising compiler then).
+    // Flags for node itself, e.g. --node-args=--jitless.
     'node-args': { type: 'string', default: '' },
   },
 });
@@ -275,17 +275,16 @@ function parseWrk(out) {
 }
 
 async function renderCost(host) {
-  const { Registry, collectDefaultMetrics } = await import('prom-client');
-  const { Exposition, processMetrics } = await import(path.join(ROOT, 'build/exporter/exposition.js'));
+  const { Exposition } = await import(path.join(ROOT, 'build/exporter/exposition.js'));
   const { results } = await reportOn(host);
   const snapshot = () => ({
     runs: results.map((result) => ({ result, finishedAt: Date.now() })),
     commandTimeouts: new Map(),
   });
-  const exposition = new Exposition(false);
-  exposition.update(snapshot());
-  const defaults = new Registry();
-  collectDefaultMetrics({ register: defaults });
+  const bare = new Exposition(false);
+  bare.update(snapshot());
+  const withProcess = new Exposition(true);
+  withProcess.update(snapshot());
   const n = 2000;
   const time = async (fn) => {
     for (let i = 0; i < 200; i++) await fn();
@@ -294,27 +293,18 @@ async function renderCost(host) {
     return Number(process.hrtime.bigint() - started) / 1e3 / n;
   };
   const rows = [['what a scrape computes', 'µs per scrape']];
+  rows.push(['cached xendoctor_* text alone', (await time(() => bare.chunks('prometheus'))).toFixed(1)]);
   rows.push([
-    'cached xendoctor_* text (what the daemon serves)',
-    (await time(() => exposition.render('prometheus'))).toFixed(1),
-  ]);
-  rows.push([
-    '+ process metrics read by hand (the daemon)',
-    (await time(async () => (await exposition.render('prometheus')) + processMetrics('prometheus'))).toFixed(
-      1,
-    ),
-  ]);
-  rows.push([
-    "+ prom-client's collectDefaultMetrics instead (not used)",
-    (await time(async () => (await exposition.render('prometheus')) + (await defaults.metrics()))).toFixed(1),
+    "+ prom-client's collectDefaultMetrics (what the daemon serves)",
+    (await time(() => withProcess.chunks('prometheus'))).toFixed(1),
   ]);
   const rebuild = new Exposition(false);
   rows.push([
-    'building and rendering the xendoctor_* text (once per cycle, not per scrape)',
+    'building and rendering the xendoctor_* text with prom-client (once per cycle, not per scrape)',
     (
       await time(() => {
         rebuild.update(snapshot());
-        return rebuild.render('prometheus');
+        return rebuild.chunks('prometheus');
       })
     ).toFixed(1),
   ]);

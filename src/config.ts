@@ -18,6 +18,9 @@ export const DEFAULT_CONFIG_FILE = '/etc/xendoctor/config.json';
 export const DEFAULT_PORT = 19936;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** As node_exporter's --log.format; JSON stays the default (pino's lines, which log shippers already parse). */
+export const LOG_FORMATS = ['json', 'logfmt'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -33,6 +36,11 @@ export interface CheckConfig {
   enabled: boolean;
   /** Seconds between runs of this check; the global interval when undefined. */
   intervalSeconds?: number;
+  /**
+   * A cron expression instead of an interval ("0 0 3 * * *": daily at 03:00 local time); node-cron checks it
+   * when the daemon starts (schedule.ts), so the report path never loads node-cron.
+   */
+  cron?: string;
 }
 
 export interface DaemonConfig {
@@ -42,6 +50,7 @@ export interface DaemonConfig {
   telemetryPath: string;
   intervalSeconds: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   checks: Record<string, CheckConfig>;
   settings: Settings;
   host: HostOptions;
@@ -90,6 +99,9 @@ export const configFlags = {
   'web.listen-address': { value: true },
   'web.telemetry-path': { value: true },
   interval: { value: true },
+  'log.level': { value: true },
+  'log.format': { value: true },
+  // The name before node_exporter's; kept as an alias.
   'log-level': { value: true },
   'web.config.file': { value: true },
   'web.rate-limit': { value: true },
@@ -104,6 +116,7 @@ const FILE_KEYS = [
   'telemetryPath',
   'interval',
   'logLevel',
+  'logFormat',
   'root',
   'path',
   'commandTimeout',
@@ -182,8 +195,11 @@ export function loadConfig(
   const intervalPick = pick('interval', 'XENDOCTOR_INTERVAL', 'interval');
   const intervalSeconds = intervalPick ? parseInterval(intervalPick.where, intervalPick.value) : 60;
 
-  const levelPick = pick('log-level', 'XENDOCTOR_LOG_LEVEL', 'logLevel');
+  const levelFlag = flag('log.level') === undefined ? 'log-level' : 'log.level';
+  const levelPick = pick(levelFlag, 'XENDOCTOR_LOG_LEVEL', 'logLevel');
   const logLevel = levelPick ? parseLogLevel(levelPick.where, levelPick.value) : 'info';
+  const formatPick = pick('log.format', 'XENDOCTOR_LOG_FORMAT', 'logFormat');
+  const logFormat = formatPick ? parseLogFormat(formatPick.where, formatPick.value) : 'json';
 
   const host: HostOptions = {};
   const replay = flag('replay');
@@ -251,7 +267,18 @@ export function loadConfig(
       ? parseCount(connectionsPick.where, connectionsPick.value, 1, MAX_CONNECTIONS)
       : DEFAULT_MAX_CONNECTIONS,
   };
-  return { file: used, listen, telemetryPath, intervalSeconds, logLevel, checks, settings, host, web };
+  return {
+    file: used,
+    listen,
+    telemetryPath,
+    intervalSeconds,
+    logLevel,
+    logFormat,
+    checks,
+    settings,
+    host,
+    web,
+  };
 }
 
 /** "[host]:port", ":port" or "host:port"; an IPv6 host goes in brackets; port 0 picks a free port. */
@@ -311,6 +338,13 @@ function parseLogLevel(where: string, value: unknown): LogLevel {
     return value as LogLevel;
   }
   throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function parseLogFormat(where: string, value: unknown): LogFormat {
+  if (typeof value === 'string' && (LOG_FORMATS as readonly string[]).includes(value)) {
+    return value as LogFormat;
+  }
+  throw new ConfigError(`${where} must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 function parseSeconds(where: string, value: unknown): number {
@@ -392,9 +426,14 @@ function parseChecks(
         check.enabled = given;
       } else if (key === 'interval') {
         check.intervalSeconds = parseInterval(`${where}.${id}.interval`, given);
+      } else if (key === 'schedule') {
+        check.cron = parseString(`${where}.${id}.schedule`, given).trim();
       } else {
-        throw new ConfigError(`${where}.${id}: unknown key "${key}" (known: enabled, interval)`);
+        throw new ConfigError(`${where}.${id}: unknown key "${key}" (known: enabled, interval, schedule)`);
       }
+    }
+    if (check.cron !== undefined && check.intervalSeconds !== undefined) {
+      throw new ConfigError(`${where}.${id}: give either interval or schedule, not both`);
     }
     checks[id] = check;
   }

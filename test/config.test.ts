@@ -59,7 +59,11 @@ describe('loadConfig', () => {
       path: '/a:/b',
       commandTimeout: 3,
       thresholds: { gnttabWarnRatio: 0.5 },
-      checks: { 'hypervisor-log': { interval: '1h' }, 'bridge-offload': { enabled: false } },
+      checks: {
+        'hypervisor-log': { interval: '1h' },
+        'bridge-offload': { enabled: false },
+        'grant-tables': { schedule: ' 0 0 3 * * * ' },
+      },
     });
     const fromFile = load(['--config', file]);
     expect(fromFile).toMatchObject({
@@ -72,6 +76,7 @@ describe('loadConfig', () => {
       checks: {
         'hypervisor-log': { enabled: true, intervalSeconds: 3600 },
         'bridge-offload': { enabled: false },
+        'grant-tables': { enabled: true, cron: '0 0 3 * * *' },
       },
     });
     expect(fromFile.settings).toEqual({ ...defaultSettings, gnttabWarnRatio: 0.5 });
@@ -82,6 +87,27 @@ describe('loadConfig', () => {
       intervalSeconds: 15,
       listen: { host: '::1', port: 9001 },
     });
+  });
+
+  it('takes --log.level and --log.format as node_exporter does, --log-level as an alias', () => {
+    expect(load([])).toMatchObject({ logLevel: 'info', logFormat: 'json' });
+    expect(load(['--log.level', 'trace', '--log.format', 'logfmt'])).toMatchObject({
+      logLevel: 'trace',
+      logFormat: 'logfmt',
+    });
+    expect(load(['--log-level=fatal']).logLevel).toBe('fatal');
+    // The node_exporter name wins over the alias, flags over variables over the file.
+    expect(load(['--log-level', 'debug', '--log.level', 'warn']).logLevel).toBe('warn');
+    const env = { XENDOCTOR_LOG_LEVEL: 'error', XENDOCTOR_LOG_FORMAT: 'logfmt' };
+    expect(load([], env)).toMatchObject({ logLevel: 'error', logFormat: 'logfmt' });
+    expect(load(['--log-level', 'debug', '--log.format', 'json'], env)).toMatchObject({
+      logLevel: 'debug',
+      logFormat: 'json',
+    });
+    expect(() => load(['--log.format', 'text'])).toThrow(
+      /--log.format must be one of json, logfmt, got "text"/,
+    );
+    expect(() => load(['--log.level', 'loud'])).toThrow(/--log.level must be one of .*got "loud"/);
   });
 
   it('turns --replay into root and commands path, and --disable-check into a disabled check', () => {
@@ -97,6 +123,15 @@ describe('loadConfig', () => {
     [{ listenAddress: ':70000' }, /got ":70000"/],
     [{ listenAddress: '127.0.0.1:-1' }, /got "127.0.0.1:-1"/],
     [{ logLevel: 'loud' }, /logLevel must be one of .*got "loud"/],
+    [{ logFormat: 'xml' }, /logFormat must be one of json, logfmt, got "xml"/],
+    [
+      { checks: { 'grant-tables': { schedule: '' } } },
+      /checks.grant-tables.schedule must be a non-empty string/,
+    ],
+    [
+      { checks: { 'grant-tables': { schedule: '0 0 3 * * *', interval: 60 } } },
+      /checks.grant-tables: give either interval or schedule, not both/,
+    ],
     [{ commandTimeout: -1 }, /commandTimeout must be a positive number of seconds, got -1/],
     [{ telemetryPath: 'metrics' }, /telemetryPath must be a path.*got "metrics"/],
     [

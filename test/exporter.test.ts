@@ -1,8 +1,9 @@
+import { pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Probe } from '../src/check.js';
 import { ok, skip } from '../src/check.js';
 import { defaultSettings } from '../src/context.js';
-import { Exposition, negotiate, processMetrics } from '../src/exporter/exposition.js';
+import { Exposition, negotiate } from '../src/exporter/exposition.js';
 import { buildRegistry, commandLabel, countTimeouts, type Rejected } from '../src/exporter/metrics.js';
 import { type Cycle, groupProbes, Schedule } from '../src/exporter/schedule.js';
 import { DaemonState, type Log } from '../src/exporter/state.js';
@@ -149,14 +150,26 @@ describe('metrics from a real fixture host (dom0-domu-credit2, replayed)', () =>
 });
 
 describe('exposition', () => {
-  it('serves OpenMetrics only when the Accept header asks for it', () => {
+  it('chooses the format by the Accept header, honouring q-values', () => {
+    // Prometheus 3's own header: OpenMetrics at q=0.5 beats the text format at q=0.3.
+    const prometheus =
+      'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
+    expect(negotiate(prometheus)).toBe('openmetrics');
+    // A scraper configured for the text format (scrape_protocols: [PrometheusText0.0.4, ...]).
+    expect(negotiate('text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4')).toBe(
+      'prometheus',
+    );
+    // q=0 means "not this", even though the name is there.
+    expect(negotiate('application/openmetrics-text;q=0')).toBe('prometheus');
+    expect(negotiate('application/openmetrics-text;q=0,*/*')).toBe('prometheus');
+    expect(negotiate('application/openmetrics-text')).toBe('openmetrics');
+    // Another OpenMetrics version than prom-client writes: the text format.
+    expect(negotiate('application/openmetrics-text;version=2.0.0')).toBe('prometheus');
+    // No header, anything, or nothing we write: the text format.
     expect(negotiate(undefined)).toBe('prometheus');
+    expect(negotiate('*/*')).toBe('prometheus');
+    expect(negotiate('application/json')).toBe('prometheus');
     expect(negotiate('text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).toBe('prometheus');
-    expect(
-      negotiate(
-        'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75',
-      ),
-    ).toBe('openmetrics');
   });
 
   it('renders a snapshot once and reuses the text until the next update', async () => {
@@ -176,33 +189,30 @@ describe('exposition', () => {
     expect(await exposition.render('prometheus')).toContain('xendoctor_check_status{check="a"} 2');
   });
 
-  it('appends live process metrics with their standard names, in both formats', async () => {
-    expect(processMetrics('prometheus')).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
-    expect(processMetrics('prometheus')).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
-    expect(processMetrics('openmetrics')).toMatch(
-      /^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total /m,
-    );
+  it("appends prom-client's default process metrics, live, in both formats", async () => {
     const exposition = new Exposition(true);
+    const text = await exposition.render('prometheus');
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^# HELP nodejs_eventloop_lag_seconds /m);
+    // No gauge named like a counter (promtool check metrics refuses those).
+    expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
     const open = await exposition.render('openmetrics');
+    expect(open).toMatch(/^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total /m);
     expect(open.match(/# EOF/g)).toHaveLength(1);
+    expect(open.endsWith('\n# EOF\n')).toBe(true);
     expect(open).not.toMatch(/\n\n/);
+    // Read at each scrape, not cached with the snapshot.
+    const cpu = (t: string) => Number(/^process_cpu_seconds_total (\S+)$/m.exec(t)?.[1]);
+    const before = cpu(await exposition.render('prometheus'));
+    pbkdf2Sync('burn', 'some cpu', 20_000, 32, 'sha256'); // CPU time, not wall-clock time
+    expect(cpu(await exposition.render('prometheus'))).toBeGreaterThan(before);
   });
 });
 
 describe('schedule and state', () => {
   const probe = (id: string, run: Probe['run'] = async () => ok('fine')): Probe => ({ id, title: id, run });
-
-  it('groups enabled probes by interval, the default group first', () => {
-    const list = [probe('a'), probe('b'), probe('c'), probe('d')];
-    const groups = groupProbes(list, 60, {
-      b: { enabled: false },
-      c: { enabled: true, intervalSeconds: 300 },
-    });
-    expect(groups.map((g) => [g.intervalSeconds, g.probes.map((p) => p.id)])).toEqual([
-      [60, ['a', 'd']],
-      [300, ['c']],
-    ]);
-  });
 
   it('never starts a second cycle of a group while one runs, and survives a probe that throws', async () => {
     let release: () => void = () => {};
@@ -275,6 +285,36 @@ describe('schedule and state', () => {
     expect(state.document()?.checks.map((c) => c.id)).toEqual(['a', 'b']);
     expect(state.document()?.generatedAt).toBe(new Date(2000).toISOString());
     expect(state.summary()).toMatchObject({ ok: 1, error: 1 });
+  });
+
+  it('publishes the ticks skipped by overlap per probe as a counter, from the next cycle on', async () => {
+    const list = [probe('a'), probe('b')];
+    const groups = groupProbes(list, 60, {});
+    const state = new DaemonState(list, groups, recorder().log, 0);
+    const cycle = {
+      group: groups[0] as Cycle['group'],
+      results: [result('a'), result('b')],
+      hostInfo: {
+        hostname: null,
+        kernel: null,
+        xenVersion: null,
+        role: 'none' as const,
+        init: 'unknown' as const,
+        root: '/',
+      },
+      commands: [],
+      startedAt: 0,
+      finishedAt: 1,
+    };
+    state.record(cycle);
+    expect(await state.exposition.render('prometheus')).not.toMatch(/^xendoctor_probe_overlaps_total\{/m);
+    state.countOverlap(groups[0]);
+    state.countOverlap(groups[0]);
+    state.record(cycle);
+    const text = await state.exposition.render('prometheus');
+    expect(text).toMatch(/^# TYPE xendoctor_probe_overlaps_total counter$/m);
+    expect(text).toMatch(/^xendoctor_probe_overlaps_total\{probe="a"\} 2$/m);
+    expect(text).toMatch(/^xendoctor_probe_overlaps_total\{probe="b"\} 2$/m);
   });
 
   it('is healthy until a group misses three intervals, since start or since its last cycle', () => {

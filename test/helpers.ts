@@ -49,6 +49,7 @@ export function daemonConfig(fields: Partial<DaemonConfig> = {}, host = 'dom0-do
     telemetryPath: '/metrics',
     intervalSeconds: 60,
     logLevel: 'silent',
+    logFormat: 'json',
     checks: {},
     settings: defaultSettings,
     host: { root, path: [path.join(root, 'commands')] },

@@ -29,4 +29,18 @@ describe('service files', () => {
     expect(Object.keys(systemd)).toContain('NODE_OPTIONS');
     expect(openrc).toEqual(systemd);
   });
+
+  it('set only documented, safe node options: no forced GC, no V8 compiler flags', () => {
+    const systemd = read('systemd/xendoctor.service');
+    const options = /^Environment="NODE_OPTIONS=(.*)"$/m.exec(systemd)?.[1] ?? '';
+    // Node's docs describe these two as tuning knobs; --expose-gc, --no-opt, --jitless... are not set.
+    for (const option of options.split(' ')) expect(option).toMatch(/^--max-(semi|old)-space-size=\d+$/);
+  });
+
+  it('the daemon changes no V8 flag at run time and forces no GC', () => {
+    for (const file of ['src/exporter/serve-command.ts', 'src/exporter/daemon.ts']) {
+      const text = read(file);
+      expect(text).not.toMatch(/setFlagsFromString|node:v8|globalThis as \{ gc/);
+    }
+  });
 });

@@ -28,14 +28,6 @@ export interface DaemonOptions {
   manual?: boolean;
 }
 
-// A full collection after each cycle, when the daemon is about to idle until the next one: the cycle's
-// garbage (child process handles, outputs, the last snapshot) has been promoted by then and would sit in the
-// old generation until V8 next collects it, swinging RSS by 10-20 MB. Only when node runs with --expose-gc
-// (the service files set it in NODE_OPTIONS). The collection takes ~5 ms, but node's CPU per cycle rises by
-// ~40 ms in all (V8 recompiles what a forced collection flushed): at the default 60 s interval, 0.07% of a
-// core for a flat RSS on a small dom0 (npm run bench:memory).
-const collectGarbage = (globalThis as { gc?: () => void }).gc;
-
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, log } = options;
   const groups = groupProbes(options.probes, config.intervalSeconds, config.checks);
@@ -59,16 +51,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     host: () => createHost({ ...config.host, abortSignal: stopping.signal }),
     onCycle: (cycle) => {
       state.record(cycle);
-      log.debug(
-        { interval: cycle.group.intervalSeconds, ms: cycle.finishedAt - cycle.startedAt },
-        'cycle finished',
-      );
-      collectGarbage?.();
+      log.debug({ schedule: cycle.group.cron, ms: cycle.finishedAt - cycle.startedAt }, 'cycle finished');
     },
-    onProblem: (what, group, error) => {
-      const probes = group.probes.map((p) => p.id);
-      if (what === 'overlap') log.warn({ probes }, 'previous cycle still running; this one is skipped');
-      else log.error({ probes, err: String(error) }, 'cycle failed');
+    onProblem: (what, group, detail) => {
+      const probes = group?.probes.map((p) => p.id);
+      if (what === 'overlap') {
+        state.countOverlap(group);
+        log.warn({ probes }, 'previous cycle still running; this one is skipped');
+      } else if (what === 'clock-step') {
+        log.warn({ stepMs: detail }, 'wall clock stepped; schedule planned anew from the new time');
+      } else log.error({ probes, err: detail }, 'cycle failed');
     },
   });
   if (!options.manual) schedule.start();
@@ -77,7 +69,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       address: `${address.address}:${address.port}`,
       telemetryPath: config.telemetryPath,
       config: config.file ?? null,
-      groups: groups.map((g) => ({ interval: g.intervalSeconds, probes: g.probes.map((p) => p.id) })),
+      groups: groups.map((g) => ({ schedule: g.cron, probes: g.probes.map((p) => p.id) })),
     },
     'xendoctor serve started',
   );

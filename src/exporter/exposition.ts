@@ -1,30 +1,52 @@
-// What a scrape gets: the xendoctor_* text rendered once per snapshot (per format, on first ask) plus a few
-// process metrics read at scrape time. prom-client's collectDefaultMetrics is not used: it roughly doubles
-// the cost of a scrape (bench/scrape.mjs measures both); the handful of series a dashboard needs cost
-// microseconds to read (process.cpuUsage, process.memoryUsage) and keep their standard names.
+// What a scrape gets: the xendoctor_* text rendered by prom-client once per snapshot (per format, on first
+// ask) plus prom-client's default process metrics (process_*, nodejs_*), collected at scrape time.
+import Negotiator from 'negotiator';
+import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client';
 import { buildRegistry, type ContentType, type Rejected, type Snapshot } from './metrics.js';
 
 export const CONTENT_TYPES: Record<ContentType, string> = {
-  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
-  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+  prometheus: Registry.PROMETHEUS_CONTENT_TYPE,
+  openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
 };
 
-/** OpenMetrics only when the scraper asks for it (Prometheus does, first, in its Accept header). */
+// What the daemon can write, in its order of preference when the client likes both equally (`*/*`, curl:
+// the text format). OpenMetrics 1.0.0 only (prom-client's version); a client that asks for another
+// version gets the text format.
+const OFFERED: Array<[string, ContentType]> = [
+  ['text/plain; version=0.0.4', 'prometheus'],
+  ['application/openmetrics-text; version=1.0.0', 'openmetrics'],
+];
+
+/**
+ * The format the Accept header prefers, by q-value (Prometheus sends OpenMetrics at q=0.5 and the text
+ * format at q=0.3). `q=0` refuses a format. A header that accepts neither gets the text format, as
+ * Prometheus' own exporters answer.
+ */
 export function negotiate(accept: string | undefined): ContentType {
-  return accept?.includes('application/openmetrics-text') ? 'openmetrics' : 'prometheus';
+  if (!accept) return 'prometheus';
+  const [best] = new Negotiator({ headers: { accept } }).mediaTypes(OFFERED.map(([type]) => type));
+  return OFFERED.find(([type]) => type === best)?.[1] ?? 'prometheus';
 }
 
 /**
- * Caches the rendered text of one snapshot, encoded once: a scrape writes the cached bytes and a few hundred
- * bytes of process metrics, and allocates nothing in the JS heap the size of the body (a string body was
- * flattened and encoded per scrape: the young-generation collections that caused were the scrape's p99).
- * Replace the snapshot with `update` after each cycle.
+ * Caches the rendered text of one snapshot, encoded once: a scrape writes the cached bytes and the process
+ * metrics, and allocates nothing in the JS heap the size of the body. Replace the snapshot with `update`
+ * after each cycle.
  */
 export class Exposition {
   private snapshot: Snapshot = { runs: [] };
   private readonly encoded = new Map<ContentType, Promise<Buffer>>();
+  /**
+   * prom-client's default metrics, one registry per format, made on first ask: prom-client renames a
+   * counter object for OpenMetrics (drops its _total) when it renders, so one set of collectors cannot
+   * serve both formats. Prometheus asks for one format only.
+   */
+  private readonly process = new Map<ContentType, Registry<RegistryContentType>>();
 
-  constructor(private readonly withProcess = true) {}
+  constructor(private readonly withProcess = true) {
+    // prom-client counts process CPU from when its collectors are made: make the text format's now.
+    if (withProcess) this.processRegistry('prometheus');
+  }
 
   /**
    * Takes a new snapshot and renders the text format at once (scrapes then only copy it); returns the
@@ -50,8 +72,22 @@ export class Exposition {
     }
     const body = await cached;
     if (!this.withProcess) return format === 'openmetrics' ? [body, OPENMETRICS_EOF] : [body];
-    if (format === 'openmetrics') return [body, Buffer.from(processMetrics('openmetrics')), OPENMETRICS_EOF];
-    return [body, Buffer.from(`\n${processMetrics('prometheus')}`)];
+    const live = await this.processRegistry(format).metrics();
+    // OpenMetrics: the process families go before the single "# EOF" (prom-client's text ends with it);
+    // text format: families are separated by a blank line.
+    return format === 'openmetrics' ? [body, Buffer.from(live)] : [body, Buffer.from(`\n${live}`)];
+  }
+
+  private processRegistry(format: ContentType): Registry<RegistryContentType> {
+    let registry = this.process.get(format);
+    if (!registry) {
+      registry = new Registry();
+      registry.setContentType(CONTENT_TYPES[format] as RegistryContentType);
+      collectDefaultMetrics({ register: registry });
+      for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+      this.process.set(format, registry);
+    }
+    return registry;
   }
 
   /** The whole exposition as text (tests and the benchmark; the server writes `chunks`). */
@@ -62,45 +98,16 @@ export class Exposition {
 
 const OPENMETRICS_EOF = Buffer.from('# EOF\n');
 
+// Gauges prom-client names like counters (`promtool check metrics`: "non-counter metrics should not have
+// _total suffix"); left out so the exposition passes Prometheus' own lint. The by-type series stay.
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** The body's bytes; OpenMetrics without its final "# EOF" line (the process metrics go before it). */
 async function encode(text: Promise<string>, format: ContentType): Promise<Buffer> {
   const body = await text;
   return Buffer.from(format === 'openmetrics' ? body.replace(/# EOF\n$/, '') : body, 'utf8');
-}
-
-const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
-
-/** The standard process_* / nodejs_* series, by hand: a few lines, no collectors. */
-export function processMetrics(format: ContentType): string {
-  const cpu = process.cpuUsage();
-  const memory = process.memoryUsage();
-  const counter = (name: string, help: string, value: number) =>
-    format === 'openmetrics'
-      ? `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name}_total ${value}\n`
-      : `# HELP ${name}_total ${help}\n# TYPE ${name}_total counter\n${name}_total ${value}\n`;
-  const gauge = (name: string, help: string, value: number) =>
-    `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`;
-  return [
-    counter('process_cpu_user_seconds', 'Total user CPU time spent in seconds.', cpu.user / 1e6),
-    counter('process_cpu_system_seconds', 'Total system CPU time spent in seconds.', cpu.system / 1e6),
-    counter(
-      'process_cpu_seconds',
-      'Total user and system CPU time spent in seconds.',
-      (cpu.user + cpu.system) / 1e6,
-    ),
-    gauge(
-      'process_start_time_seconds',
-      'Start time of the process since unix epoch in seconds.',
-      startTimeSeconds,
-    ),
-    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', memory.rss),
-    gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', memory.heapTotal),
-    gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', memory.heapUsed),
-    gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', memory.external),
-  ].join(bodySeparator(format));
-}
-
-// Families are separated by a blank line in the text format and not in OpenMetrics (as metrics.ts writes).
-function bodySeparator(format: ContentType): string {
-  return format === 'openmetrics' ? '' : '\n';
 }

@@ -1,64 +1,54 @@
-// JSON lines on stdout in pino's format ({"level":30,"time":"...","pid":1,...,"msg":"..."}), written
-// synchronously so the last lines before a crash are not lost (a daemon logs a few lines a minute: the cost
-// of sync writes does not matter, a lost line does). Written here rather than with pino: the daemon needs
-// none of its transports or serializers, and loading pino costs ~7 MB of RSS (npm run bench:memory).
-import { openSync, writeSync } from 'node:fs';
-import type { LogLevel } from '../config.js';
-import type { Log } from './state.js';
-
-/** pino's level numbers, which log shippers already know. */
-export const LEVELS: Record<Exclude<LogLevel, 'silent'>, number> = {
-  fatal: 60,
-  error: 50,
-  warn: 40,
-  info: 30,
-  debug: 20,
-  trace: 10,
-};
+// The daemon's logger: pino, written synchronously (pino.destination({ sync: true })) so the last lines
+// before a crash are not lost; a daemon logs a few lines a minute, a lost line costs more than a sync write.
+// Two formats, as node_exporter's --log.format: pino's JSON lines, or logfmt (formatted here from pino's
+// line, without a transport or worker thread).
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogFormat, LogLevel } from '../config.js';
 
 /** A logger writing to a file descriptor (default stdout) or appending to a file. */
-export function createLog(level: LogLevel, destination: number | string = 1): Log {
-  const fd = typeof destination === 'number' ? destination : openSync(destination, 'a');
-  const threshold = level === 'silent' ? Infinity : LEVELS[level];
-  const make = (bindings: string): Log => {
-    const at = (value: number) =>
-      value < threshold
-        ? () => {}
-        : (obj: object, msg: string) => {
-            const fields = JSON.stringify(obj);
-            const extra = fields.length > 2 ? `,${fields.slice(1, -1)}` : '';
-            const time = new Date().toISOString();
-            writeAll(
-              fd,
-              `{"level":${value},"time":"${time}"${bindings}${extra},"msg":${JSON.stringify(msg)}}\n`,
-            );
-          };
-    return {
-      info: at(LEVELS.info),
-      warn: at(LEVELS.warn),
-      error: at(LEVELS.error),
-      debug: at(LEVELS.debug),
-      child(more) {
-        const fields = JSON.stringify(more);
-        return make(fields.length > 2 ? `${bindings},${fields.slice(1, -1)}` : bindings);
-      },
-    };
-  };
-  return make(`,"pid":${process.pid}`);
+export function createLog(
+  level: LogLevel,
+  format: LogFormat = 'json',
+  destination: number | string = 1,
+): Logger {
+  const sink = pino.destination({ dest: destination, sync: true, append: true, mkdir: false });
+  const stream: DestinationStream =
+    format === 'logfmt' ? { write: (line: string) => sink.write(toLogfmt(line)) } : sink;
+  return pino({ level }, stream);
 }
 
-// A pipe whose reader is slow can be non-blocking and answer EAGAIN: wait a little and go on, as pino's
-// sonic-boom does, rather than drop the line (giving up after about a second).
-function writeAll(fd: number, line: string): void {
-  let buffer = Buffer.from(line);
-  for (let tries = 0; buffer.length > 0 && tries < 100;) {
-    try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
-    } catch (caught) {
-      // EPIPE, EBADF...: a line that cannot be written must not end the daemon.
-      if ((caught as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      tries++;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+const LABELS: Record<number, string> = pino.levels.labels;
+// Fields every logfmt line starts with; pid and hostname are left out (the journal and syslog add them).
+const LEADING = new Set(['time', 'level', 'msg', 'pid', 'hostname']);
+
+/**
+ * One pino JSON line as a logfmt line: `time=... level=warn msg="probe error" probe=grant-tables ...`.
+ * Nested objects become dotted keys (`err.message=... err.stack="..."`), arrays JSON.
+ */
+export function toLogfmt(line: string): string {
+  const record = JSON.parse(line) as Record<string, unknown>;
+  const pairs: string[] = [];
+  const time = typeof record.time === 'number' ? new Date(record.time).toISOString() : record.time;
+  if (time !== undefined) pairs.push(`time=${value(time)}`);
+  const level = typeof record.level === 'number' ? (LABELS[record.level] ?? record.level) : record.level;
+  pairs.push(`level=${value(level)}`);
+  if (record.msg !== undefined) pairs.push(`msg=${value(record.msg)}`);
+  const add = (prefix: string, fields: Record<string, unknown>) => {
+    for (const [name, field] of Object.entries(fields)) {
+      if (prefix === '' && LEADING.has(name)) continue;
+      const key = `${prefix}${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+      if (field !== null && typeof field === 'object' && !Array.isArray(field)) {
+        add(`${key}.`, field as Record<string, unknown>);
+      } else pairs.push(`${key}=${value(field)}`);
     }
-  }
+  };
+  add('', record);
+  return `${pairs.join(' ')}\n`;
+}
+
+// Bare when it can be (no space, quote, equals sign or control character), else quoted with escapes.
+function value(field: unknown): string {
+  const text = typeof field === 'string' ? field : (JSON.stringify(field) ?? 'null');
+  if (text !== '' && /^[^\s"=\\\p{Cc}]+$/u.test(text)) return text;
+  return JSON.stringify(text);
 }

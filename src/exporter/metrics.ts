@@ -1,8 +1,7 @@
-// The xendoctor_* metrics, built from the last results of each probe. A registry is built once per
-// schedule cycle and its text cached (see exposition.ts): a scrape renders nothing and runs no command.
-// The text is written here, not by prom-client: a daemon that only publishes gauges it already holds needs
-// none of its collectors, and loading it costs ~9 MB of RSS and ~30 ms of start-up (npm run bench, bench:memory).
-// The output is byte for byte what prom-client 15 writes (test/exporter-exposition.test.ts compares them).
+// The xendoctor_* metrics, built from the last results of each probe as a prom-client Registry of typed
+// gauges and counters. A registry is built once per schedule cycle and its text cached (exposition.ts): a
+// scrape renders nothing and runs no command.
+import { Counter, Gauge, Registry, type RegistryContentType } from 'prom-client';
 import type { CheckResult, MetricSample, Status } from '../check.js';
 import type { CommandResult } from '../host/host.js';
 import { VERSION } from '../version.js';
@@ -26,6 +25,8 @@ export interface Snapshot {
   runs: readonly ProbeRun[];
   /** Command timeouts counted since start, by command label; undefined for a one-shot run. */
   commandTimeouts?: ReadonlyMap<string, number>;
+  /** Scheduled runs skipped because the probe's last run was still going, by probe; daemon only. */
+  overlaps?: ReadonlyMap<string, number>;
   /** Commands still alive after SIGKILL, left behind; undefined for a one-shot run. */
   stuckCommands?: number;
 }
@@ -61,87 +62,8 @@ export interface Rejected {
   reason: string;
 }
 
-type Labels = Record<string, string>;
-
-/** One metric family: its samples by label set, in the order they were first set (as prom-client keeps them). */
-export class Family {
-  private readonly samples = new Map<string, { labels: Labels; value: number }>();
-
-  /** Label names are not checked here: buildRegistry only passes names sampleProblem accepted. */
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'gauge' | 'counter',
-    labelNames: readonly string[],
-  ) {
-    // prom-client gives a family without labels a sample of 0 at once.
-    if (labelNames.length === 0) this.samples.set(key({}), { labels: {}, value: 0 });
-  }
-
-  set(labels: Labels, value: number): void {
-    this.samples.set(key(labels), { labels, value });
-  }
-
-  inc(labels: Labels, by = 1): void {
-    const id = key(labels);
-    const sample = this.samples.get(id);
-    this.samples.set(id, { labels, value: (sample?.value ?? 0) + by });
-  }
-
-  /** The family's lines, without a trailing newline. */
-  render(openMetrics: boolean): string {
-    // OpenMetrics names a counter family without its _total; the samples keep it.
-    const family = openMetrics && this.type === 'counter' ? this.name.replace(/_total$/, '') : this.name;
-    const sampleName = openMetrics && this.type === 'counter' ? `${family}_total` : family;
-    const lines = [`# HELP ${family} ${escapeText(this.help)}`, `# TYPE ${family} ${this.type}`];
-    for (const { labels, value } of this.samples.values()) {
-      const pairs = Object.entries(labels).map(
-        ([name, v]) => `${name}="${escapeText(v).replace(/"/g, '\\"')}"`,
-      );
-      lines.push(`${sampleName}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(value)}`);
-    }
-    return lines.join('\n');
-  }
-}
-
-/** The families of one snapshot, rendered on demand in one format. */
-export class MetricsRegistry {
-  private readonly families: Family[] = [];
-
-  constructor(readonly contentType: ContentType) {}
-
-  add(family: Family): Family {
-    this.families.push(family);
-    return family;
-  }
-
-  /** The exposition text (async to keep prom-client's signature: callers await it). */
-  async metrics(): Promise<string> {
-    const openMetrics = this.contentType === 'openmetrics';
-    const text = this.families.map((f) => f.render(openMetrics));
-    return openMetrics ? `${text.join('\n')}\n# EOF\n` : `${text.join('\n\n')}\n`;
-  }
-}
-
-// Label sets are keyed by their pairs in name order, so {a, b} and {b, a} are one sample (JSON, so that a
-// value holding a separator cannot pass for another label set).
-function key(labels: Labels): string {
-  return JSON.stringify(
-    Object.keys(labels)
-      .sort()
-      .map((name) => [name, labels[name]]),
-  );
-}
-
-function escapeText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN'; // (prom-client writes "Nan"); probe samples never carry NaN
-  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
-  return `${value}`;
-}
+/** The prom-client registry type the daemon renders (text or OpenMetrics, set per registry). */
+export type MetricsRegistry = Registry<RegistryContentType>;
 
 /** Builds a registry holding the snapshot; `rejected` collects samples that were left out. */
 export function buildRegistry(
@@ -149,9 +71,10 @@ export function buildRegistry(
   contentType: ContentType,
   rejected: Rejected[] = [],
 ): MetricsRegistry {
-  const registry = new MetricsRegistry(contentType);
+  const registry: MetricsRegistry = new Registry();
+  if (contentType === 'openmetrics') registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
-    registry.add(new Family(PREFIX + name, cached(help), 'gauge', labelNames));
+    new Gauge({ name: PREFIX + name, help: cached(help), labelNames, registers: [registry] });
 
   gauge('build_info', 'Always 1; the version label says which xendoctor runs.', ['version']).set(
     { version: VERSION },
@@ -187,22 +110,33 @@ export function buildRegistry(
   }
 
   if (snapshot.commandTimeouts) {
-    const timeouts = registry.add(
-      new Family(
-        `${PREFIX}command_timeouts_total`,
-        cached('Commands killed after their timeout since the daemon started, by program and subcommand.'),
-        'counter',
-        ['command'],
+    const timeouts = new Counter({
+      name: `${PREFIX}command_timeouts_total`,
+      help: cached(
+        'Commands killed after their timeout since the daemon started, by program and subcommand.',
       ),
-    );
+      labelNames: ['command'],
+      registers: [registry],
+    });
     for (const [command, count] of snapshot.commandTimeouts) timeouts.inc({ command }, count);
+  }
+  if (snapshot.overlaps) {
+    const overlaps = new Counter({
+      name: `${PREFIX}probe_overlaps_total`,
+      help: cached(
+        'Scheduled runs of the probe skipped because its previous run was still going (a probe slower than its schedule).',
+      ),
+      labelNames: ['probe'],
+      registers: [registry],
+    });
+    for (const [probe, count] of snapshot.overlaps) overlaps.inc({ probe }, count);
   }
   if (snapshot.stuckCommands !== undefined) {
     gauge(
       'stuck_commands',
       'Commands still alive after timeout, SIGTERM and SIGKILL (e.g. xl blocked in the kernel); no new instance of the same program starts meanwhile.',
       [],
-    ).set({}, snapshot.stuckCommands);
+    ).set(snapshot.stuckCommands);
   }
 
   addProbeSamples(registry, snapshot.runs, rejected);
@@ -217,11 +151,13 @@ const OWN = new Set([
   'probe_duration_seconds',
   'probe_last_run_timestamp_seconds',
   'command_timeouts_total',
+  'probe_overlaps_total',
   'stuck_commands',
 ]);
 
-// Samples from probes become gauges, one per name; a name used by two probes keeps the first help, and
-// label sets are widened to the union (a missing label is empty, which Prometheus treats as absent).
+// Samples from probes become gauges, one per name, whatever the probe measures; a name used by two probes
+// keeps the first help, and label sets are widened to the union (a missing label is empty, which
+// Prometheus treats as absent).
 function addProbeSamples(registry: MetricsRegistry, runs: readonly ProbeRun[], rejected: Rejected[]): void {
   const families = new Map<string, { help: string; labels: Set<string>; samples: MetricSample[] }>();
   for (const { result } of runs) {
@@ -242,7 +178,12 @@ function addProbeSamples(registry: MetricsRegistry, runs: readonly ProbeRun[], r
   }
   for (const [name, family] of families) {
     const labelNames = [...family.labels].sort();
-    const gauge = registry.add(new Family(PREFIX + name, cached(family.help), 'gauge', labelNames));
+    const gauge = new Gauge({
+      name: PREFIX + name,
+      help: cached(family.help),
+      labelNames,
+      registers: [registry],
+    });
     for (const sample of family.samples) {
       const labels = Object.fromEntries(labelNames.map((l) => [l, sample.labels[l] ?? '']));
       gauge.set(labels, sample.value);
@@ -250,8 +191,10 @@ function addProbeSamples(registry: MetricsRegistry, runs: readonly ProbeRun[], r
   }
 }
 
+// prom-client escapes backslash and newline in HELP but not the double quote OpenMetrics also escapes:
+// a help text never needs one, so it becomes a single quote.
 function cached(help: string): string {
-  const text = help.trim();
+  const text = help.trim().replace(/"/g, "'");
   return `${text}${/[.!?]$/.test(text) ? '' : '.'} ${CACHED}`;
 }
 

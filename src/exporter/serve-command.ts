@@ -1,6 +1,5 @@
 // `xendoctor serve`: flags/env/config file -> settings (exit 78 when bad), then the daemon until SIGTERM or
 // SIGINT. A probe that fails is a metric and a log line, never the end of the daemon.
-import { setFlagsFromString } from 'node:v8';
 import { parseArgs, UsageError } from '../args.js';
 import {
   ConfigError,
@@ -31,13 +30,17 @@ Options (flag, environment variable, config file key):
                                 burst 2N, 0 = off; default ${DEFAULT_RATE_LIMIT}
   --web.max-connections N       XENDOCTOR_MAX_CONNECTIONS maxConnections  default ${DEFAULT_MAX_CONNECTIONS}
   --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
-  --log-level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        default info
+  --log.level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        trace, debug, info (default), warn,
+                                error, fatal or silent; --log-level is an alias
+  --log.format FORMAT           XENDOCTOR_LOG_FORMAT      logFormat       json (default) or logfmt
   --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, 0.1-3600, default 10
   --root DIR                    XENDOCTOR_ROOT            root            default /
   --path DIRS                   XENDOCTOR_PATH            path            where commands are found
   --replay DIR                  replay a captured host (--root DIR --path DIR/commands)
   --disable-check ID, --enable-check ID   (repeatable)    checks.ID.enabled
-                                                          checks.ID.interval, thresholds.NAME: file only
+                                                          checks.ID.interval, checks.ID.schedule (a cron
+                                                          expression, e.g. "0 0 3 * * *"), thresholds.NAME:
+                                                          file only
   -h, --help, --version
 
 SIGTERM/SIGINT stop it (running commands are killed); SIGHUP re-reads --web.config.file.
@@ -72,17 +75,9 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     return EXIT_CONFIG;
   }
 
-  // The daemon runs the same short cycle for months: V8's optimising compiler (TurboFan) buys it nothing
-  // measurable and costs memory (its compile zones and code) and CPU (compiling, and recompiling what the
-  // per-cycle full GC flushed). Without it (the interpreter and the baseline compiler still run): ~6 MB less
-  // RSS and ~15% less CPU per cycle on the 64-domain host (npm run bench:memory). It cannot go in
-  // NODE_OPTIONS (node refuses V8 flags there), and it is safe to set at run time: V8 reads it at each
-  // tier-up decision. `node --turbofan /usr/bin/xendoctor serve` keeps it (the benchmark compares both).
-  if (!process.execArgv.includes('--turbofan')) setFlagsFromString('--no-opt');
-
   // Loaded here, not at the top: `xendoctor --help` and a bad config stay fast.
   const [{ createLog }, { startDaemon }] = await Promise.all([import('./log.js'), import('./daemon.js')]);
-  const log = createLog(config.logLevel);
+  const log = createLog(config.logLevel, config.logFormat);
   // SIGHUP's default action ends the process (exit 129, nothing logged). As node_exporter does with its web
   // config, it re-reads --web.config.file; the other settings need a restart (said in the log line).
   let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
@@ -107,13 +102,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     }
     process.off('SIGHUP', onHangup);
     const error = caught as NodeJS.ErrnoException;
-    log.error({ err: error.message, code: error.code }, 'cannot listen');
+    log.fatal({ err: error }, 'cannot listen');
     process.stderr.write(`xendoctor: cannot listen on ${describe(config.listen)}: ${error.message}\n`);
     return 69;
   }
 
   // A bug that escapes a probe is logged, never fatal: the daemon's job is to keep reporting.
-  const onRejection = (reason: unknown) => log.error({ err: String(reason) }, 'unhandled rejection');
+  const onRejection = (reason: unknown) => log.error({ err: reason }, 'unhandled rejection');
   process.on('unhandledRejection', onRejection);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

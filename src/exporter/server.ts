@@ -61,7 +61,7 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
 
   const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     handle(request, response).catch((caught: unknown) => {
-      log.error({ err: String(caught), url: request.url }, 'request failed');
+      log.error({ err: caught, url: request.url }, 'request failed');
       if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else response.destroy();
     });

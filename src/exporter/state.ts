@@ -27,6 +27,7 @@ export class DaemonState {
   readonly exposition = new Exposition();
   private readonly runs = new Map<string, ProbeRun>();
   private readonly timeouts = new Map<string, number>();
+  private readonly overlaps = new Map<string, number>();
   private readonly lastCycle = new Map<Group, number>();
   private readonly probeLogs = new Map<string, Log>();
   private hostInfo: HostInfo | undefined;
@@ -68,12 +69,19 @@ export class DaemonState {
     const rejected = this.exposition.update({
       runs: this.orderedRuns(),
       commandTimeouts: new Map(this.timeouts),
+      overlaps: new Map(this.overlaps),
       // Process-wide: a stuck xl outlives the cycle (and the host) that started it.
       stuckCommands: sharedStuckRegistry.list().length,
     });
     for (const { probe, sample, reason } of rejected) {
       this.probeLog(probe).warn({ metric: sample.name, reason }, 'metric sample left out');
     }
+  }
+
+  /** Counts a tick of the group skipped because its last cycle was still running (published next cycle). */
+  countOverlap(group: Group | undefined): void {
+    for (const probe of group?.probes ?? [])
+      this.overlaps.set(probe.id, (this.overlaps.get(probe.id) ?? 0) + 1);
   }
 
   /** The probes' last results in report order. */

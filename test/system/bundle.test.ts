@@ -69,4 +69,44 @@ describe('the bundle in dist/', () => {
       await stopProcess(serve);
     }
   });
+
+  it("keeps the daemon's packages (prom-client, pino, node-cron) inside the bundle and off the report path", () => {
+    const text = (file: string) => readFileSync(path.join(DIST, file), 'utf8');
+    const staticImports = (file: string) =>
+      [...text(file).matchAll(/^import\b[^;]*?["']\.\/([^"']+)["'];?$/gm)].map((m) => m[1] as string);
+    // What `xendoctor` (the one-shot report) loads before it decides to load anything else.
+    const reportPath = new Set<string>(['cli.js']);
+    for (const file of reportPath) for (const next of staticImports(file)) reportPath.add(next);
+    const files = readdirSync(DIST).filter((file) => file.endsWith('.js'));
+    for (const name of ['prom-client', 'pino', 'node-cron']) {
+      const marker = `node_modules/${name}/`;
+      // Bundled (rolldown names each inlined module's path in a comment)...
+      expect(files.some((file) => text(file).includes(marker))).toBe(true);
+      // ...in chunks the report never loads.
+      for (const file of reportPath) expect(text(file)).not.toContain(marker);
+    }
+  });
+
+  it('serves prom-client metrics as Prometheus asks for them and logs logfmt, from the copy', async () => {
+    const serve = await startServe('dom0-domu-credit2', ['--log.format=logfmt'], { cli: COPIED_CLI });
+    try {
+      const response = await fetch(`${serve.base}/metrics`, {
+        headers: {
+          accept:
+            'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+        },
+      });
+      expect(response.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+      const body = await response.text();
+      expect(body).toMatch(/^process_resident_memory_bytes \d+$/m);
+      expect(body).toMatch(/^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
+      expect(body.endsWith('\n# EOF\n')).toBe(true);
+    } finally {
+      await stopProcess(serve);
+    }
+    expect(serve.output()).toMatch(
+      /^time=\S+ level=info msg="xendoctor serve started" address=127\.0\.0\.1:\d+/m,
+    );
+    expect(serve.output()).toMatch(/^time=\S+ level=info msg=stopping signal=SIGTERM$/m);
+  });
 });

@@ -113,7 +113,8 @@ export async function startServe(
   const address = await waitFor(
     async () => {
       if (started.child.exitCode !== null) throw new GiveUp(`serve exited: ${started.output()}`);
-      return /"address":"127\.0\.0\.1:(\d+)"/.exec(started.output())?.[1];
+      // The "serve started" line, in JSON or logfmt (--log.format).
+      return /(?:"address":"|address=)127\.0\.0\.1:(\d+)/.exec(started.output())?.[1];
     },
     15_000,
     'xendoctor serve to listen',
