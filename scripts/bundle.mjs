@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Bundles tsc's output (build/) into what ships (dist/): dist/cli.js holds everything the one-shot report
-// needs, and each path loaded on demand (serve, fix, capture, the textfile writer, yaml, bcryptjs) is a chunk
+// Bundles tsc's output (build/) into what ships (dist/): dist/cli.js holds the Node.js version check
+// (src/node-version.ts), which must run before the rest is loaded; the one-shot report is in the chunks it
+// then imports (main, args and what they share), and each path loaded on demand (serve, fix, capture, the textfile writer, yaml, bcryptjs) is a chunk
 // of its own, imported only when asked for. Measured (npm run bench): loading one bundle instead of ~90
 // modules saves ~20 ms of start-up and ~5 MB of daemon RSS. The dependencies are bundled too, so an install
 // needs no node_modules.
