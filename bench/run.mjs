@@ -91,8 +91,9 @@ async function startup() {
   table(
     `Start-up: one-shot report vs bare node, ${rounds} interleaved rounds (goal: --json on a non-Xen host <= 2x)`,
     rows,
-    'The report path loads one file, dist/cli.js (scripts/bundle.mjs): args, host seam, context, probes, parsers,\n' +
-      'remedies as data, report; serve/fix/capture, yaml and bcryptjs are chunks loaded only when asked for.\n' +
+    'The report path loads dist/cli.js (the Node.js version check), then one file, dist/run-cli.js\n' +
+      '(scripts/bundle.mjs): args, host seam, context, probes, parsers, remedies as data, report;\n' +
+      'serve/fix/capture, yaml and bcryptjs are chunks loaded only when asked for.\n' +
       '"unbundled" = the same code as tsc writes it (build/, ~90 modules): what the bundle saves in loading.',
   );
 }

@@ -1,21 +1,14 @@
 #!/usr/bin/env node
-// The executable: runs main() and maps its outcome to an exit code (64 usage, 78 bad configuration, 3 internal error).
-import { UsageError } from './args.js';
-import { ConfigError, EXIT_CONFIG } from './config.js';
-import { EXIT_USAGE, main } from './main.js';
+// The executable: checks the Node.js version, then runs main() and maps its outcome to an exit code (64
+// usage, 3 internal error, 72 Node.js too old) in run-cli.ts, imported dynamically after the check: static
+// imports are all loaded before the first line runs, so on an old Node a missing API or newer syntax in
+// them would fail before the check could say why.
+import { EXIT_NODE_TOO_OLD, nodeVersionProblem } from './node-version.js';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (caught: unknown) => {
-    const message = caught instanceof Error ? caught.message : String(caught);
-    if (caught instanceof ConfigError) {
-      process.stderr.write(`xendoctor: bad configuration: ${message}\n`);
-      process.exitCode = EXIT_CONFIG;
-      return;
-    }
-    process.stderr.write(`xendoctor: ${message}\n`);
-    process.exitCode = caught instanceof UsageError ? EXIT_USAGE : 3;
-  },
-);
+const problem = nodeVersionProblem(process.versions.node);
+if (problem !== undefined) {
+  process.stderr.write(`${problem}\n`);
+  process.exitCode = EXIT_NODE_TOO_OLD;
+} else {
+  void import('./run-cli.js');
+}

@@ -1,7 +1,7 @@
 // System tests run real tools (promtool, prometheus, shellcheck, systemd-analyze, openrc-run) against the
 // built CLI. A missing tool skips the test on a developer's machine and fails it in CI (CI is set there).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,4 +133,24 @@ export async function startServe(
     throw caught;
   });
   return { ...started, base };
+}
+
+/**
+ * A filesystem root for `systemd-analyze verify --root`: this machine's stock units (sysinit.target and the
+ * rest verify needs), merged-/usr links, and the given files (path under the root -> content, mode).
+ */
+export function systemdRoot(root: string, files: Record<string, { text: string; mode: number }>): string {
+  const stock = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((dir) =>
+    existsSync(path.join(dir, 'sysinit.target')),
+  );
+  if (!stock) throw new Error('no systemd units in /usr/lib/systemd/system or /lib/systemd/system');
+  cpSync(stock, path.join(root, 'usr/lib/systemd/system'), { recursive: true, dereference: false });
+  for (const dir of ['bin', 'sbin', 'lib']) {
+    if (!existsSync(path.join(root, dir))) symlinkSync(`usr/${dir}`, path.join(root, dir));
+  }
+  for (const [file, { text, mode }] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text, { mode });
+  }
+  return root;
 }
