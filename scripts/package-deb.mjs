@@ -85,7 +85,20 @@ try {
       { level: 9 },
     ),
   );
-  const thirdParty = readFileSync(path.join(ROOT, 'dist/THIRD-PARTY-LICENSES.txt'), 'utf8');
+  // Debian policy 12.5: a licence in /usr/share/common-licenses is referred to, not copied (lintian
+  // refuses a full Apache-2.0 text in a copyright file); the others are quoted in full.
+  const COMMON_LICENSES = { 'Apache-2.0': 'Apache-2.0' };
+  const SEPARATOR = '\n' + '-'.repeat(72) + '\n\n';
+  const thirdParty = readFileSync(path.join(ROOT, 'dist/THIRD-PARTY-LICENSES.txt'), 'utf8')
+    .split(SEPARATOR)
+    .map((notice) => {
+      const licence = /^\S+ \S+ \(([^)]+)\)\n/.exec(notice.replace(/^Packages bundled[^\n]*\n\n/, ''))?.[1];
+      const common = licence === undefined ? undefined : COMMON_LICENSES[licence];
+      if (common === undefined) return notice;
+      const head = notice.slice(0, notice.indexOf(`(${licence})\n`) + licence.length + 3);
+      return `${head}\nOn Debian systems the complete text of the ${licence} licence is in /usr/share/common-licenses/${common}.\n`;
+    })
+    .join(SEPARATOR);
   put(
     `${doc}/copyright`,
     [
