@@ -83,11 +83,15 @@ boot() {
 }
 
 # report DIR [ARGS]: `xendoctor --json` in dom0 -> DIR/report.json, its exit code and wall time.
+# Commands get XD_COMMAND_TIMEOUT seconds: dom0 runs under TCG emulation, where a loaded CI machine made one
+# `ethtool -k` take over the default 10 s; assert.mjs bounds a report with hung commands by this figure.
+XD_COMMAND_TIMEOUT=30
+export XD_COMMAND_TIMEOUT
 report() {
     local dir=$1; shift
     mkdir -p "$dir"
     run0 -t 180 -o "$dir/report.json" -e "$dir/report.err" \
-        "s=\$(date +%s.%N); timeout -k 5 150 xendoctor --json $*; rc=\$?;
+        "s=\$(date +%s.%N); timeout -k 5 150 xendoctor --json --timeout $XD_COMMAND_TIMEOUT $*; rc=\$?;
          awk -v a=\"\$s\" -v b=\"\$(date +%s.%N)\" 'BEGIN{printf \"%.1f\\n\", b-a}' > /tmp/xd-seconds; exit \$rc"
     echo $? > "$dir/report.rc"
     run0 -o "$dir/seconds.txt" 'cat /tmp/xd-seconds' 2>/dev/null
