@@ -19,6 +19,12 @@ import { parseUnitFiles } from '../../src/parsers/systemctl.js';
 import { atLeast, compareXenVersions, parseXenVersion } from '../../src/parsers/version.js';
 import { parseCommandLine } from '../../src/parsers/xen-cmdline.js';
 import { parseGnttabQuerySize } from '../../src/parsers/xen-diag.js';
+import {
+  parseSysfsCounter,
+  parseVbdName,
+  parseVifName,
+  vbdDeviceName,
+} from '../../src/parsers/xen-backend.js';
 import { parseXlConf } from '../../src/parsers/xl-conf.js';
 import { groupXenLog, parseXlDmesg } from '../../src/parsers/xl-dmesg.js';
 import { parseXlInfo } from '../../src/parsers/xl-info.js';
@@ -155,6 +161,27 @@ export const PARSERS: ParserCase[] = [
       (text) => text.trim() !== '',
     ),
     crlfSame: true,
+  },
+  {
+    name: 'xen-backend: parseSysfsCounter, parseVifName, parseVbdName, vbdDeviceName',
+    parse: (text) => {
+      const vbd = parseVbdName(text.trim());
+      return [parseVifName(text.trim()), vbd && vbdDeviceName(vbd.vdev), parseSysfsCounter('counter', text)];
+    },
+    // The lab captured no statistics files: these are made-up-domain-devices' (Linux's shape, invented
+    // numbers; see its MADE-UP.md), plus the real device names.
+    samples: [
+      ...['rx_bytes', 'tx_dropped'].map((f) =>
+        readFileSync(path.join(HOSTS, `made-up-domain-devices/sys/class/net/vif1.0/statistics/${f}`), 'utf8'),
+      ),
+      readFileSync(
+        path.join(HOSTS, 'made-up-domain-devices/sys/bus/xen-backend/devices/vbd-1-51712/statistics/rd_sect'),
+        'utf8',
+      ),
+    ],
+    crlfSame: true,
+    // One number per file: sysfs never returns more than a page.
+    hugeBytes: 4096,
   },
   {
     name: 'xl-conf: parseXlConf',
