@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSample } from '../src/check.js';
-import { buildRegistry } from '../src/exporter/metrics.js';
+import { buildRegistry, type Rejected } from '../src/exporter/metrics.js';
 import { ParseError } from '../src/parsers/parse-error.js';
 import { parseSysfsCounter, parseVbdName, parseVifName, vbdDeviceName } from '../src/parsers/xen-backend.js';
 import { domains } from '../src/probes/domains.js';
@@ -119,7 +119,7 @@ describe('domains: per-domain and per-device metrics', () => {
 
   it('exports them as prom-client counters and gauges with their types', async () => {
     const result = await runOn('made-up-domain-devices', domains);
-    const rejected: unknown[] = [];
+    const rejected: Rejected[] = [];
     const text = await buildRegistry({ runs: [{ result, finishedAt: 0 }] }, 'prometheus', rejected).metrics();
     expect(rejected).toEqual([]);
     expect(text).toMatch(/^# TYPE xendoctor_domain_network_transmit_bytes_total counter$/m);

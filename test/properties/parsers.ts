@@ -12,6 +12,7 @@ import {
   parseGrubDefault,
 } from '../../src/parsers/grub-default.js';
 import { isEnabled, parseKernelConfig } from '../../src/parsers/kernel-config.js';
+import { classifyKernelMessage, parseKmsgRecord } from '../../src/parsers/kmsg.js';
 import { parseNetSnmp } from '../../src/parsers/net-snmp.js';
 import { parseProcMounts } from '../../src/parsers/proc-mounts.js';
 import { findXenDaemons, pidsFromProcListing } from '../../src/parsers/processes.js';
@@ -86,6 +87,28 @@ export const PARSERS: ParserCase[] = [
     parse: parseCpuinfo,
     samples: real('proc/cpuinfo'),
     crlfSame: true,
+  },
+  {
+    name: 'kmsg: parseKmsgRecord, classifyKernelMessage',
+    parse: (text) => {
+      const record = parseKmsgRecord(text);
+      return [record, classifyKernelMessage(record.message)];
+    },
+    // The lab captured dmesg, not /dev/kmsg: its real lines (and the made-up host's netback lines quoted
+    // from xen-devel) in the record form /dev/kmsg gives them, one record per read.
+    samples: [
+      ...reply('dmesg'),
+      readFileSync(path.join(HOSTS, 'made-up-netback-errors/commands/replies/dmesg.stdout'), 'utf8'),
+    ]
+      .flatMap((text) =>
+        text
+          .split('\n')
+          .filter((line) => /^\[/.test(line))
+          .slice(-3),
+      )
+      .map((line, i) => `6,${i},${i * 1000},-;${line.replace(/^\[[^\]]*\] /, '')}\n`),
+    // One record per read: the kernel caps a record at about 1 KiB (PRINTKRB_RECORD_MAX).
+    hugeBytes: 64 * 1024,
   },
   {
     name: 'net-snmp: parseNetSnmp',
