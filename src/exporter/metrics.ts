@@ -29,6 +29,8 @@ export interface Snapshot {
   overlaps?: ReadonlyMap<string, number>;
   /** Commands still alive after SIGKILL, left behind; undefined for a one-shot run. */
   stuckCommands?: number;
+  /** Xen backend events in the kernel log since the daemon started, by "event\tdevice"; daemon only. */
+  kernelLogEvents?: ReadonlyMap<string, number>;
 }
 
 export type ContentType = 'prometheus' | 'openmetrics';
@@ -139,6 +141,21 @@ export function buildRegistry(
     ).set(snapshot.stuckCommands);
   }
 
+  if (snapshot.kernelLogEvents) {
+    const events = new Counter({
+      name: `${PREFIX}kernel_log_events_total`,
+      help: cached(
+        'Xen backend events in the kernel log (/dev/kmsg) since the daemon started: netback_fatal, netback_error, blkback_error, max_grant_frames, grant_map_failed, xenbus_timeout; device is the vif or vbd named in the line (empty when none; other past 64 devices).',
+      ),
+      labelNames: ['event', 'device'],
+      registers: [registry],
+    });
+    for (const [key, count] of snapshot.kernelLogEvents) {
+      const [event = '', device = ''] = key.split('\t');
+      events.inc({ event, device }, count);
+    }
+  }
+
   addProbeSamples(registry, snapshot.runs, rejected);
   return registry;
 }
@@ -153,6 +170,7 @@ const OWN = new Set([
   'command_timeouts_total',
   'probe_overlaps_total',
   'stuck_commands',
+  'kernel_log_events_total',
 ]);
 
 // Samples from probes become gauges (or counters, when the probe says so), one per name; a name used by two
