@@ -40,7 +40,7 @@ export function makeSyntheticHost(dir, { domains, ports }) {
   const [dom0Entry, guestEntry] = JSON.parse(template('xl list -l'));
   const entries = [dom0Entry];
   for (let id = 1; id < domains; id++) {
-    const entry = structuredClone(guestEntry);
+    const entry = JSON.parse(JSON.stringify(guestEntry));
     entry.domid = id;
     entry.config.c_info.name = `guest${id}`;
     entries.push(entry);
