@@ -36,6 +36,33 @@ export function makeSyntheticHost(dir, { domains, ports }) {
     rows.push(`${`guest${id}`.padEnd(44)}${String(id).padStart(2)}    96     1     -b----       3.7`);
   }
   writeFileSync(path.join(replies, 'xl list.stdout'), `${rows.join('\n')}\n`);
+  // xl list -l (the domains check's maximum memory): the template's guest entry, once per guest.
+  const [dom0Entry, guestEntry] = JSON.parse(template('xl list -l'));
+  const entries = [dom0Entry];
+  for (let id = 1; id < domains; id++) {
+    const entry = JSON.parse(JSON.stringify(guestEntry));
+    entry.domid = id;
+    entry.config.c_info.name = `guest${id}`;
+    entries.push(entry);
+  }
+  writeFileSync(path.join(replies, 'xl list -l.stdout'), `${JSON.stringify(entries, null, 4)}\n`);
+  // One disk (xvda) per guest with invented counters, in xen-blkback's sysfs shape.
+  const backend = path.join(dir, 'sys/bus/xen-backend/devices');
+  rmSync(backend, { recursive: true, force: true });
+  for (let id = 1; id < domains; id++) {
+    const stats = path.join(backend, `vbd-${id}-51712`, 'statistics');
+    mkdirSync(stats, { recursive: true });
+    for (const [file, value] of Object.entries({
+      ds_req: 0,
+      f_req: id,
+      oo_req: id % 2,
+      rd_req: 100 * id,
+      rd_sect: 800 * id,
+      wr_req: 10 * id,
+      wr_sect: 80 * id,
+    }))
+      writeFileSync(path.join(stats, file), `${value}\n`);
+  }
   for (const file of readdirSync(replies)) {
     if (file.startsWith('xen-diag ') || file.startsWith('ethtool ')) rmSync(path.join(replies, file));
   }
@@ -59,6 +86,19 @@ export function makeSyntheticHost(dir, { domains, ports }) {
     writeFileSync(path.join(net, 'xenbr0/brif', dev), '');
     mkdirSync(path.join(net, dev), { recursive: true });
     writeFileSync(path.join(net, dev, 'operstate'), 'up\n');
+    // Netdev statistics (invented numbers, Linux's file names) for the domains check's vif counters.
+    mkdirSync(path.join(net, dev, 'statistics'), { recursive: true });
+    for (const file of [
+      'rx_bytes',
+      'tx_bytes',
+      'rx_packets',
+      'tx_packets',
+      'rx_errors',
+      'tx_errors',
+      'rx_dropped',
+      'tx_dropped',
+    ])
+      writeFileSync(path.join(net, dev, 'statistics', file), `${file.length * 1000}\n`);
     mkdirSync(path.join(dir, 'proc/sys/net/ipv4/conf', dev), { recursive: true });
     writeFileSync(path.join(dir, 'proc/sys/net/ipv4/conf', dev, 'send_redirects'), '1\n');
     const text = dev === 'dummy0' ? template('ethtool -k dummy0') : vifText.replace('vif1.0', dev);
@@ -83,9 +123,9 @@ export function makeSyntheticHost(dir, { domains, ports }) {
     path.join(dir, 'MADE-UP.md'),
     `Synthetic host: ${domains} domains, ${ports} ports (bench/synthetic-host.mjs).\n`,
   );
-  // Commands of one report: xl info, xl list, xl dmesg, dmesg, systemctl, one xen-diag per domain,
-  // one ethtool per bridge and port.
-  return { commandCount: 5 + domains + ports + 1 };
+  // Commands of one report: xl info, xl list, xl list -l, xl dmesg, dmesg, systemctl, one xen-diag per
+  // domain, one ethtool per bridge and port.
+  return { commandCount: 6 + domains + ports + 1 };
 }
 
 /** A full report on a replayed host, in this process, with tsc's modules (build/): { results, context, ... }. */

@@ -76,6 +76,11 @@ export interface MetricSample {
   help: string;
   labels: Record<string, string>;
   value: number;
+  /**
+   * 'counter' for a value that only grows (a kernel's byte or request count, CPU seconds): the name then
+   * ends in `_total`. Default 'gauge'.
+   */
+  type?: 'gauge' | 'counter';
 }
 
 /** What a probe returns. The runner adds id, title and timing. */

@@ -30,8 +30,14 @@ describe('domains', () => {
     const result = await runOn('dom0-domu-credit2', domains);
     expect(result.status).toBe('ok');
     expect(result.summary).toBe('2 domains: 1 running, 1 blocked');
-    expect(result.metrics.map((m) => m.labels.state)).toEqual([...DOMAIN_STATES]);
-    expect(Object.fromEntries(result.metrics.map((m) => [m.labels.state, m.value]))).toMatchObject({
+    expect(result.metrics.filter((m) => m.name === 'domains').map((m) => m.labels.state)).toEqual([
+      ...DOMAIN_STATES,
+    ]);
+    expect(
+      Object.fromEntries(
+        result.metrics.filter((m) => m.name === 'domains').map((m) => [m.labels.state, m.value]),
+      ),
+    ).toMatchObject({
       running: 1,
       blocked: 1,
       paused: 0,
@@ -58,7 +64,9 @@ describe('domains', () => {
       'xl list: old 9 96 1 -----d 3.3',
       'xl list: guest-wd 11 256 1 ---sw- 40.1',
     ]);
-    const counts = Object.fromEntries(result.metrics.map((m) => [m.labels.state, m.value]));
+    const counts = Object.fromEntries(
+      result.metrics.filter((m) => m.name === 'domains').map((m) => [m.labels.state, m.value]),
+    );
     expect(counts).toEqual({
       running: 1,
       blocked: 0,

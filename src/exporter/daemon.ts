@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Probe } from '../check.js';
 import type { DaemonConfig } from '../config.js';
 import { createHost } from '../host/host.js';
+import { KernelLogFollower, uptimeUs } from './kernel-log.js';
 import { type Group, groupProbes, Schedule } from './schedule.js';
 import { close, createServer, listen } from './server.js';
 import { DaemonState, type Log } from './state.js';
@@ -14,6 +15,8 @@ export interface Daemon {
   state: DaemonState;
   schedule: Schedule;
   groups: readonly Group[];
+  /** The kernel-log follower: settles at the end of a file standing for /dev/kmsg, or after stop(). */
+  following: Promise<void>;
   /** Kills the running commands' process groups, stops the clock and closes the server. */
   stop(): Promise<void>;
   /** SIGHUP: re-reads the web config file now; false when there is none. */
@@ -45,6 +48,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const address = await listen(server, config.listen.host, config.listen.port);
   warnIfExposed(address, webConfig, log);
   const stopping = new AbortController();
+  // The kernel log from now on (records older than the kernel's uptime at start are skipped).
+  const kernelHost = createHost({ ...config.host, abortSignal: stopping.signal });
+  state.kernelLog = new KernelLogFollower(log.child({ component: 'kernel-log' }), {
+    sinceUs: await uptimeUs(kernelHost),
+  });
+  const following = state.kernelLog.follow(kernelHost, stopping.signal);
   const schedule = new Schedule({
     groups,
     settings: config.settings,
@@ -79,6 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     state,
     schedule,
     groups,
+    following,
     reload() {
       if (!webConfig) return false;
       webConfig.reload();
@@ -88,6 +98,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stopped ??= (async () => {
         stopping.abort();
         await schedule.stop();
+        await following;
         await close(server);
         log.info({}, 'xendoctor serve stopped');
       })();

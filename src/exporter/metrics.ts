@@ -29,6 +29,8 @@ export interface Snapshot {
   overlaps?: ReadonlyMap<string, number>;
   /** Commands still alive after SIGKILL, left behind; undefined for a one-shot run. */
   stuckCommands?: number;
+  /** Xen backend events in the kernel log since the daemon started, by "event\tdevice"; daemon only. */
+  kernelLogEvents?: ReadonlyMap<string, number>;
 }
 
 export type ContentType = 'prometheus' | 'openmetrics';
@@ -139,6 +141,21 @@ export function buildRegistry(
     ).set(snapshot.stuckCommands);
   }
 
+  if (snapshot.kernelLogEvents) {
+    const events = new Counter({
+      name: `${PREFIX}kernel_log_events_total`,
+      help: cached(
+        'Xen backend events in the kernel log (/dev/kmsg) since the daemon started: netback_fatal, netback_error, blkback_error, max_grant_frames, grant_map_failed, xenbus_timeout; device is the vif or vbd named in the line (empty when none; other past 64 devices).',
+      ),
+      labelNames: ['event', 'device'],
+      registers: [registry],
+    });
+    for (const [key, count] of snapshot.kernelLogEvents) {
+      const [event = '', device = ''] = key.split('\t');
+      events.inc({ event, device }, count);
+    }
+  }
+
   addProbeSamples(registry, snapshot.runs, rejected);
   return registry;
 }
@@ -153,13 +170,17 @@ const OWN = new Set([
   'command_timeouts_total',
   'probe_overlaps_total',
   'stuck_commands',
+  'kernel_log_events_total',
 ]);
 
-// Samples from probes become gauges, one per name, whatever the probe measures; a name used by two probes
-// keeps the first help, and label sets are widened to the union (a missing label is empty, which
-// Prometheus treats as absent).
+// Samples from probes become gauges (or counters, when the probe says so), one per name; a name used by two
+// probes keeps the first help and type, and label sets are widened to the union (a missing label is empty,
+// which Prometheus treats as absent).
 function addProbeSamples(registry: MetricsRegistry, runs: readonly ProbeRun[], rejected: Rejected[]): void {
-  const families = new Map<string, { help: string; labels: Set<string>; samples: MetricSample[] }>();
+  const families = new Map<
+    string,
+    { help: string; counter: boolean; labels: Set<string>; samples: MetricSample[] }
+  >();
   for (const { result } of runs) {
     for (const sample of result.metrics) {
       const reason = sampleProblem(sample);
@@ -168,8 +189,12 @@ function addProbeSamples(registry: MetricsRegistry, runs: readonly ProbeRun[], r
         continue;
       }
       let family = families.get(sample.name);
+      if (family && family.counter !== (sample.type === 'counter')) {
+        rejected.push({ probe: result.id, sample, reason: 'same name as a metric of another type' });
+        continue;
+      }
       if (!family) {
-        family = { help: sample.help, labels: new Set(), samples: [] };
+        family = { help: sample.help, counter: sample.type === 'counter', labels: new Set(), samples: [] };
         families.set(sample.name, family);
       }
       for (const label of Object.keys(sample.labels)) family.labels.add(label);
@@ -178,15 +203,16 @@ function addProbeSamples(registry: MetricsRegistry, runs: readonly ProbeRun[], r
   }
   for (const [name, family] of families) {
     const labelNames = [...family.labels].sort();
-    const gauge = new Gauge({
-      name: PREFIX + name,
-      help: cached(family.help),
-      labelNames,
-      registers: [registry],
-    });
-    for (const sample of family.samples) {
-      const labels = Object.fromEntries(labelNames.map((l) => [l, sample.labels[l] ?? '']));
-      gauge.set(labels, sample.value);
+    const options = { name: PREFIX + name, help: cached(family.help), labelNames, registers: [registry] };
+    const labelsOf = (sample: MetricSample) =>
+      Object.fromEntries(labelNames.map((l) => [l, sample.labels[l] ?? '']));
+    if (family.counter) {
+      // A kernel counter read at the cycle: inc() from zero in a fresh registry publishes the value as is.
+      const counter = new Counter(options);
+      for (const sample of family.samples) counter.inc(labelsOf(sample), sample.value);
+    } else {
+      const gauge = new Gauge(options);
+      for (const sample of family.samples) gauge.set(labelsOf(sample), sample.value);
     }
   }
 }
@@ -201,7 +227,10 @@ function cached(help: string): string {
 function sampleProblem(sample: MetricSample): string | undefined {
   if (!NAME.test(sample.name) || sample.name.startsWith(PREFIX)) return 'invalid metric name';
   if (OWN.has(sample.name)) return 'name reserved by the exporter';
-  if (sample.name.endsWith('_total')) return 'probe samples are gauges; _total is for counters';
+  const counter = sample.type === 'counter';
+  if (!counter && sample.name.endsWith('_total')) return 'a gauge may not end in _total';
+  if (counter && !sample.name.endsWith('_total')) return 'a counter ends in _total';
+  if (counter && (sample.value < 0 || !Number.isFinite(sample.value))) return 'a counter is finite and >= 0';
   for (const label of Object.keys(sample.labels)) {
     if (!LABEL.test(label) || label.startsWith('__')) return `invalid label name ${JSON.stringify(label)}`;
   }

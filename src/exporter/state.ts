@@ -6,6 +6,7 @@ import { sharedStuckRegistry } from '../host/host.js';
 import type { HostInfo } from '../report/host-info.js';
 import { VERSION } from '../version.js';
 import { Exposition } from './exposition.js';
+import type { KernelLogFollower } from './kernel-log.js';
 import { countTimeouts, type ProbeRun } from './metrics.js';
 import type { Cycle, Group } from './schedule.js';
 
@@ -25,6 +26,8 @@ export interface Health {
 
 export class DaemonState {
   readonly exposition = new Exposition();
+  /** serve's /dev/kmsg follower; its counts are published with each cycle. */
+  kernelLog: KernelLogFollower | undefined;
   private readonly runs = new Map<string, ProbeRun>();
   private readonly timeouts = new Map<string, number>();
   private readonly overlaps = new Map<string, number>();
@@ -72,6 +75,7 @@ export class DaemonState {
       overlaps: new Map(this.overlaps),
       // Process-wide: a stuck xl outlives the cycle (and the host) that started it.
       stuckCommands: sharedStuckRegistry.list().length,
+      ...(this.kernelLog ? { kernelLogEvents: this.kernelLog.counts() } : {}),
     });
     for (const { probe, sample, reason } of rejected) {
       this.probeLog(probe).warn({ metric: sample.name, reason }, 'metric sample left out');

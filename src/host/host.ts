@@ -78,6 +78,11 @@ export interface Host {
   /** Absolute path of a command on the path, or undefined. */
   which(command: string): Promise<string | undefined>;
   /**
+   * Opens a file under the root for reading as it grows (serve's /dev/kmsg follower), non-blocking: a read
+   * with nothing new fails with EAGAIN instead of holding a thread. Optional like stuckCommands.
+   */
+  openStream?(file: string): Promise<fsp.FileHandle>;
+  /**
    * Commands left running after SIGKILL that are still alive, oldest first (optional so that decorators
    * such as the capture's recording host stay valid; createHost always has it).
    */
@@ -217,6 +222,14 @@ export function createHost(options: HostOptions = {}): Host {
     root,
     readFile,
     readFileBytes: readBytes,
+    async openStream(file) {
+      try {
+        // O_NONBLOCK matters for /dev/kmsg only; a regular file standing for it ignores the flag.
+        return await fsp.open(await inside(file, resolve(file)), constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch (error) {
+        throw toFileError(file, error);
+      }
+    },
     async readFileIfExists(file) {
       try {
         return await readFile(file);

@@ -4,7 +4,10 @@
 // therefore not applied here; every paused domain is a warn that says so, and the exporter's
 // `xendoctor_domains{state="paused"}` with an alert `for:` that long is what measures the duration.
 import { type Finding, fromFindings, type MetricSample, type Probe, type Remedy } from '../check.js';
+import type { Context } from '../context.js';
+import { readBackendStats } from '../devices/backend-stats.js';
 import { lines } from '../parsers/parse-error.js';
+import { parseXlListJson } from '../parsers/xl-list-json.js';
 import type { XlDomain } from '../parsers/xl-list.js';
 import { recoverCrashedDomain } from '../remedies/recover-crashed-domain.js';
 import { releaseDyingDomain } from '../remedies/release-dying-domain.js';
@@ -79,6 +82,9 @@ export const domains: Probe = {
       value: counts.get(state) ?? 0,
     }));
 
+    const perDomain = await domainSamples(ctx, list);
+    metrics.push(...perDomain.samples);
+
     const findings: Finding[] = [];
     const remedies: Remedy[] = [];
     const atFault: number[] = [];
@@ -141,6 +147,7 @@ export const domains: Probe = {
       .join(', ');
     return fromFindings({
       findings,
+      // What the metrics could not read never changes the verdict on the domains' states; it is evidence.
       okSummary: `${list.length} domain${list.length === 1 ? '' : 's'}: ${summaryCounts}`,
       summary:
         findings.length > 0
@@ -150,12 +157,82 @@ export const domains: Probe = {
                 .map((s) => `${s}: ${names(s).join(', ')}`),
             ].join('; ')
           : undefined,
-      evidence,
+      evidence: [...evidence, ...perDomain.problems],
       remedies,
       metrics,
     });
   },
 };
+
+const STATE_HELP =
+  "1 for the domain's state from `xl list` (the one state xendoctor_domains counts it under).";
+
+/**
+ * The per-domain series: from `xl list` (already run) CPU seconds, vCPUs, memory and state; from one
+ * `xl list -l` per cycle the maximum memory and the domain_info labels; from sysfs the vif and VBD counters.
+ * No process per domain. Domains are labelled by name; the domid (reused after a domain is destroyed) is only
+ * in domain_info.
+ */
+async function domainSamples(
+  ctx: Context,
+  list: readonly XlDomain[],
+): Promise<{ samples: MetricSample[]; problems: string[] }> {
+  const samples: MetricSample[] = [];
+  const problems: string[] = [];
+  const config = await ctx.parsed(['xl', 'list', '-l'], parseXlListJson);
+  const configs = new Map(config.ok ? config.value.map((c) => [c.domid, c]) : []);
+  // Without `xl list -l` (a stuck or refused command) only the maximum memory and the info labels are
+  // missing; the verdict on the states does not depend on them, so it is not evidence either.
+  for (const domain of list) {
+    const labels = { domain: domain.name };
+    const conf = configs.get(domain.domid);
+    samples.push(
+      {
+        name: 'domain_info',
+        help: 'Always 1 per domain: its domid, UUID and type (pv, pvh, hvm; from `xl list -l`).',
+        labels: { ...labels, domid: String(domain.domid), uuid: conf?.uuid ?? '', type: conf?.type ?? '' },
+        value: 1,
+      },
+      {
+        name: 'domain_cpu_seconds_total',
+        help: 'CPU time the domain has used, all vCPUs together (`xl list` Time(s)).',
+        labels,
+        value: domain.cpuSeconds,
+        type: 'counter',
+      },
+      {
+        name: 'domain_vcpus',
+        help: 'vCPUs the domain has online (`xl list` VCPUs).',
+        labels,
+        value: domain.vcpus,
+      },
+      {
+        name: 'domain_memory_bytes',
+        help: 'Memory the domain has now (`xl list` Mem, MiB x 1048576).',
+        labels,
+        value: domain.memMiB * 1024 * 1024,
+      },
+      {
+        name: 'domain_state',
+        help: STATE_HELP,
+        labels: { ...labels, state: domainState(domain.state) },
+        value: 1,
+      },
+    );
+    if (conf?.maxMemKb !== undefined) {
+      samples.push({
+        name: 'domain_memory_max_bytes',
+        help: 'Maximum memory of the domain (`xl list -l` b_info.max_memkb x 1024).',
+        labels,
+        value: conf.maxMemKb * 1024,
+      });
+    }
+  }
+  const devices = await readBackendStats(ctx.host, new Map(list.map((d) => [d.domid, d.name])));
+  samples.push(...devices.samples);
+  problems.push(...devices.problems);
+  return { samples, problems };
+}
 
 /** A row with its runs of spaces and tabs collapsed, for evidence. */
 function tidy(line: string): string {

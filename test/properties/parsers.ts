@@ -12,6 +12,7 @@ import {
   parseGrubDefault,
 } from '../../src/parsers/grub-default.js';
 import { isEnabled, parseKernelConfig } from '../../src/parsers/kernel-config.js';
+import { classifyKernelMessage, parseKmsgRecord } from '../../src/parsers/kmsg.js';
 import { parseNetSnmp } from '../../src/parsers/net-snmp.js';
 import { parseProcMounts } from '../../src/parsers/proc-mounts.js';
 import { findXenDaemons, pidsFromProcListing } from '../../src/parsers/processes.js';
@@ -19,6 +20,12 @@ import { parseUnitFiles } from '../../src/parsers/systemctl.js';
 import { atLeast, compareXenVersions, parseXenVersion } from '../../src/parsers/version.js';
 import { parseCommandLine } from '../../src/parsers/xen-cmdline.js';
 import { parseGnttabQuerySize } from '../../src/parsers/xen-diag.js';
+import {
+  parseSysfsCounter,
+  parseVbdName,
+  parseVifName,
+  vbdDeviceName,
+} from '../../src/parsers/xen-backend.js';
 import { parseXlConf } from '../../src/parsers/xl-conf.js';
 import { groupXenLog, parseXlDmesg } from '../../src/parsers/xl-dmesg.js';
 import { parseXlInfo } from '../../src/parsers/xl-info.js';
@@ -80,6 +87,28 @@ export const PARSERS: ParserCase[] = [
     parse: parseCpuinfo,
     samples: real('proc/cpuinfo'),
     crlfSame: true,
+  },
+  {
+    name: 'kmsg: parseKmsgRecord, classifyKernelMessage',
+    parse: (text) => {
+      const record = parseKmsgRecord(text);
+      return [record, classifyKernelMessage(record.message)];
+    },
+    // The lab captured dmesg, not /dev/kmsg: its real lines (and the made-up host's netback lines quoted
+    // from xen-devel) in the record form /dev/kmsg gives them, one record per read.
+    samples: [
+      ...reply('dmesg'),
+      readFileSync(path.join(HOSTS, 'made-up-netback-errors/commands/replies/dmesg.stdout'), 'utf8'),
+    ]
+      .flatMap((text) =>
+        text
+          .split('\n')
+          .filter((line) => /^\[/.test(line))
+          .slice(-3),
+      )
+      .map((line, i) => `6,${i},${i * 1000},-;${line.replace(/^\[[^\]]*\] /, '')}\n`),
+    // One record per read: the kernel caps a record at about 1 KiB (PRINTKRB_RECORD_MAX).
+    hugeBytes: 64 * 1024,
   },
   {
     name: 'net-snmp: parseNetSnmp',
@@ -155,6 +184,27 @@ export const PARSERS: ParserCase[] = [
       (text) => text.trim() !== '',
     ),
     crlfSame: true,
+  },
+  {
+    name: 'xen-backend: parseSysfsCounter, parseVifName, parseVbdName, vbdDeviceName',
+    parse: (text) => {
+      const vbd = parseVbdName(text.trim());
+      return [parseVifName(text.trim()), vbd && vbdDeviceName(vbd.vdev), parseSysfsCounter('counter', text)];
+    },
+    // The lab captured no statistics files: these are made-up-domain-devices' (Linux's shape, invented
+    // numbers; see its MADE-UP.md), plus the real device names.
+    samples: [
+      ...['rx_bytes', 'tx_dropped'].map((f) =>
+        readFileSync(path.join(HOSTS, `made-up-domain-devices/sys/class/net/vif1.0/statistics/${f}`), 'utf8'),
+      ),
+      readFileSync(
+        path.join(HOSTS, 'made-up-domain-devices/sys/bus/xen-backend/devices/vbd-1-51712/statistics/rd_sect'),
+        'utf8',
+      ),
+    ],
+    crlfSame: true,
+    // One number per file: sysfs never returns more than a page.
+    hugeBytes: 4096,
   },
   {
     name: 'xl-conf: parseXlConf',
