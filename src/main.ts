@@ -66,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
       return (await import('./exporter/serve-command.js')).serveCommand(commandArgs);
     case 'fix':
-      return (await import('./remedies/fix-command.js')).fixCommand(commandArgs);
+      return (await import('./fix/fix-command.js')).fixCommand(commandArgs);
     case 'capture':
       return (await import('./capture/capture-command.js')).captureCommand(commandArgs);
     default:

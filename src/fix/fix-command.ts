@@ -12,7 +12,7 @@ import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoB
 import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 import { planDocument } from './plan-document.js';
-import { shellJoin } from './quote.js';
+import { shellJoin } from '../remedies/quote.js';
 
 /** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
 export const FIX_EXIT = {

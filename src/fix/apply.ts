@@ -12,7 +12,7 @@ import type { RemedyAction } from '../check.js';
 import type { CommandResult, Host } from '../host/host.js';
 import { VERSION } from '../version.js';
 import type { FileChange, Plan } from './plan.js';
-import { shellJoin } from './quote.js';
+import { shellJoin } from '../remedies/quote.js';
 
 /** The file operations fix uses; `nodeFs` on a real host, a wrapper that fails on purpose in tests. */
 export interface FixFs {

@@ -7,7 +7,7 @@ import { FixError, type FixFs, readTarget, readUnderRoot, resolveTarget, type Ta
 import { applyEdit, EditError } from './edits/index.js';
 import { menuLstInstructions } from './edits/menu-lst.js';
 import { unifiedDiff } from './edits/unified-diff.js';
-import { shellJoin } from './quote.js';
+import { shellJoin } from '../remedies/quote.js';
 
 /** The combined change to one file, over every remedy in the plan that edits it. */
 export interface FileChange {
