@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/args.js';
 import type { Remedy } from '../src/check.js';
-import { BACKUPS_DIR } from '../src/fix/apply.js';
+import { BACKUPS_DIR } from '../src/fix/backup.js';
 import { LOCK_FILE } from '../src/fix/lock.js';
 import { autoballoonOff } from '../src/remedies/autoballoon-off.js';
 import { gnttabMaxFrames } from '../src/remedies/gnttab-max-frames.js';

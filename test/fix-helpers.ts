@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Probe, Remedy } from '../src/check.js';
 import { createHost } from '../src/host/host.js';
-import { type FixFs, nodeFs } from '../src/fix/apply.js';
+import { type FixFs, nodeFs } from '../src/fix/fix-fs.js';
 import { type FixDeps, runFix } from '../src/fix/fix-command.js';
 import { FIXTURES, HOSTS } from './helpers.js';
 
