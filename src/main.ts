@@ -3,7 +3,7 @@
 import { parseArgs, UsageError } from './args.js';
 import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig, sharedConfigFlags } from './config.js';
 import { createHost } from './host/host.js';
-import { hostFlags, hostOptionsFrom } from './host/options.js';
+import { hostFlags, hostOptionsFrom } from './host-flags.js';
 import { probes, selectProbes } from './probes/index.js';
 import { runReport } from './report/run.js';
 import { renderText } from './report/text.js';

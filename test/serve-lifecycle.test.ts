@@ -17,7 +17,7 @@ import { WebConfigSource } from '../src/exporter/web-config.js';
 import { groupProbes } from '../src/exporter/schedule.js';
 import type { Log } from '../src/exporter/state.js';
 import { createHost } from '../src/host/host.js';
-import { hostFlags } from '../src/host/options.js';
+import { hostFlags } from '../src/host-flags.js';
 import { probes } from '../src/probes/index.js';
 import { daemonConfig, HOSTS, quietLog } from './helpers.js';
 import {

@@ -16,7 +16,7 @@ import {
   subjectAltNames,
   validateWebConfig,
 } from '../src/exporter/web-config.js';
-import { hostFlags } from '../src/host/options.js';
+import { hostFlags } from '../src/host-flags.js';
 import { expectLinear } from './linear.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-webcfg-'));

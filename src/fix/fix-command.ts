@@ -6,7 +6,7 @@ import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
 import { enabledProbes, loadConfig, sharedConfigFlags } from '../config.js';
 import { createHost, type Host } from '../host/host.js';
-import { hostFlags, hostOptionsFrom } from '../host/options.js';
+import { hostFlags, hostOptionsFrom } from '../host-flags.js';
 import { runReport } from '../report/run.js';
 import { applyPlan } from './apply.js';
 import { BACKUPS_DIR } from './backup.js';
