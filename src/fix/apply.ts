@@ -21,7 +21,7 @@ import type { FileChange, Plan } from './plan.js';
 import { readTarget, resolveTarget } from './target.js';
 
 /** Runtime actions get this long unless the remedy says otherwise. */
-export const ACTION_TIMEOUT_MS = 60_000;
+const ACTION_TIMEOUT_MS = 60_000;
 
 export interface ApplyDeps {
   fs: FixFs;

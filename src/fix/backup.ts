@@ -47,14 +47,14 @@ export interface Manifest {
 }
 
 /** Folder name of a backup made at `date`: 20261121T102854Z, sortable. */
-export function backupName(date: Date): string {
+function backupName(date: Date): string {
   return date
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 }
 
-export async function backupRoot(fs: FixFs, root: string): Promise<string> {
+async function backupRoot(fs: FixFs, root: string): Promise<string> {
   const dir = underRoot(root, BACKUPS_DIR);
   try {
     await fs.mkdir(dir, 0o700);

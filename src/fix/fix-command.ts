@@ -18,7 +18,7 @@ import { planDocument } from './plan-document.js';
 import { shellJoin } from '../remedies/quote.js';
 
 /** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
-export const FIX_EXIT = {
+const FIX_EXIT = {
   /** Plan: nothing to apply. Apply/undo: done, or nothing to do. */
   ok: 0,
   /** Plan: there are changes to apply. Apply/undo: declined at the prompt, nothing changed. */
@@ -216,7 +216,7 @@ const STATE_LABEL: Record<RemedyPlan['state'], string> = {
 };
 
 /** The plan for people: per remedy its diffs, the commands fix runs, and what is left to the admin. */
-export function renderPlan(plan: Plan, options: { applying: boolean }): string {
+function renderPlan(plan: Plan, options: { applying: boolean }): string {
   const out: string[] = [];
   const where = plan.root === '/' ? '' : ` for root ${plan.root}`;
   out.push(
