@@ -7,7 +7,7 @@ import { createHost } from '../host/host.js';
 import { type Group, groupProbes, Schedule } from './schedule.js';
 import { close, createServer, listen } from './server.js';
 import { DaemonState, type Log } from './state.js';
-import { WebConfigSource } from './web-config.js';
+import { WebConfigSource } from './web-config-source.js';
 
 export interface Daemon {
   address: AddressInfo;
