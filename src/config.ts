@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { defaultSettings, type Settings } from './context.js';
 import type { HostOptions } from './host/host.js';
-import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host/options.js';
+import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host-flags.js';
 
 export const EXIT_CONFIG = 78;
 export const DEFAULT_CONFIG_FILE = '/etc/xendoctor/config.json';
@@ -93,7 +93,7 @@ export function enabledProbes<T extends { id: string }>(
   return probes.filter((probe) => checks[probe.id]?.enabled !== false);
 }
 
-/** Flags of `xendoctor serve` that carry settings (hostFlags come from host/options.ts). */
+/** Flags of `xendoctor serve` that carry settings (hostFlags come from host-flags.ts). */
 export const configFlags = {
   config: { value: true },
   'web.listen-address': { value: true },

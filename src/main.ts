@@ -3,7 +3,7 @@
 import { parseArgs, UsageError } from './args.js';
 import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig, sharedConfigFlags } from './config.js';
 import { createHost } from './host/host.js';
-import { hostFlags, hostOptionsFrom } from './host/options.js';
+import { hostFlags, hostOptionsFrom } from './host-flags.js';
 import { probes, selectProbes } from './probes/index.js';
 import { runReport } from './report/run.js';
 import { renderText } from './report/text.js';
@@ -66,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
       return (await import('./exporter/serve-command.js')).serveCommand(commandArgs);
     case 'fix':
-      return (await import('./remedies/fix-command.js')).fixCommand(commandArgs);
+      return (await import('./fix/fix-command.js')).fixCommand(commandArgs);
     case 'capture':
       return (await import('./capture/capture-command.js')).captureCommand(commandArgs);
     default:

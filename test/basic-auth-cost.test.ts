@@ -11,7 +11,7 @@ import { BasicAuth, bcryptCost, dummyHash } from '../src/exporter/basic-auth.js'
 import { groupProbes } from '../src/exporter/schedule.js';
 import { close, createServer, listen } from '../src/exporter/server.js';
 import { DaemonState, type Log } from '../src/exporter/state.js';
-import { WebConfigSource } from '../src/exporter/web-config.js';
+import { WebConfigSource } from '../src/exporter/web-config-source.js';
 import { probes } from '../src/probes/index.js';
 import { quietLog } from './helpers.js';
 

@@ -15,7 +15,7 @@ import {
 } from '../src/config.js';
 import { defaultSettings } from '../src/context.js';
 import { serveCommand } from '../src/exporter/serve-command.js';
-import { hostFlags } from '../src/host/options.js';
+import { hostFlags } from '../src/host-flags.js';
 
 const spec = { ...hostFlags, ...configFlags };
 const ids = ['grant-tables', 'hypervisor-log', 'bridge-offload'];

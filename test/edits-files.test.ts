@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ensureLine } from '../src/remedies/edits/ensure-line.js';
-import { applyEdit, EditError } from '../src/remedies/edits/index.js';
-import { setShellVar } from '../src/remedies/edits/shell-var.js';
-import { unifiedDiff } from '../src/remedies/edits/unified-diff.js';
+import { ensureLine } from '../src/fix/edits/ensure-line.js';
+import { applyEdit, EditError } from '../src/fix/edits/index.js';
+import { setShellVar } from '../src/fix/edits/shell-var.js';
+import { unifiedDiff } from '../src/fix/edits/unified-diff.js';
 import { mountXenfs, XENFS_FSTAB_LINE } from '../src/remedies/mount-xenfs.js';
 import { FIXTURES } from './helpers.js';
 

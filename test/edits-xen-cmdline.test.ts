@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EditError } from '../src/remedies/edits/edit-error.js';
-import { menuLstInstructions } from '../src/remedies/edits/menu-lst.js';
-import { readXenCmdline, setXenCmdline } from '../src/remedies/edits/xen-cmdline.js';
+import { EditError } from '../src/fix/edits/edit-error.js';
+import { menuLstInstructions } from '../src/fix/edits/menu-lst.js';
+import { readXenCmdline, setXenCmdline } from '../src/fix/edits/xen-cmdline.js';
 import { FIXTURES } from './helpers.js';
 
 const file = (name: string) => readFileSync(path.join(FIXTURES, 'files', name), 'utf8');

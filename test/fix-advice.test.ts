@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Remedy } from '../src/check.js';
-import { suggestedRemedies } from '../src/remedies/plan.js';
+import { suggestedRemedies } from '../src/fix/plan.js';
 
 const remedy = (id: string): Remedy => ({ id, title: id, commands: [], files: [], reboot: false });
 const result = (

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Probe, Remedy } from '../src/check.js';
 import { createHost } from '../src/host/host.js';
-import { type FixFs, nodeFs } from '../src/remedies/apply.js';
-import { type FixDeps, runFix } from '../src/remedies/fix-command.js';
+import { type FixFs, nodeFs } from '../src/fix/fix-fs.js';
+import { type FixDeps, runFix } from '../src/fix/fix-command.js';
 import { FIXTURES, HOSTS } from './helpers.js';
 
 export const files = (name: string) => readFileSync(path.join(FIXTURES, 'files', name), 'utf8');

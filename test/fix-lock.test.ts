@@ -4,9 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BACKUPS_DIR, FixError, nodeFs } from '../src/remedies/apply.js';
+import { BACKUPS_DIR } from '../src/fix/backup.js';
+import { FixError, nodeFs } from '../src/fix/fix-fs.js';
 import { autoballoonOff } from '../src/remedies/autoballoon-off.js';
-import { LOCK_FILE, withFixLock } from '../src/remedies/lock.js';
+import { LOCK_FILE, withFixLock } from '../src/fix/lock.js';
 import { fix, probeWith, tempHost } from './fix-helpers.js';
 
 const STALE_PID = 2 ** 22 + 7; // above pid_max's default: no live process has it

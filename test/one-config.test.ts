@@ -11,7 +11,7 @@ import type { Status } from '../src/check.js';
 import { configFlags, loadConfig } from '../src/config.js';
 import { startDaemon } from '../src/exporter/daemon.js';
 import { STATUS_VALUE } from '../src/exporter/metrics.js';
-import { hostFlags } from '../src/host/options.js';
+import { hostFlags } from '../src/host-flags.js';
 import { probes } from '../src/probes/index.js';
 import type { ReportDocument } from '../src/report/document.js';
 import { HOSTS, quietLog } from './helpers.js';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/args.js';
 import { createHost } from '../src/host/host.js';
-import { hostFlags, hostOptionsFrom } from '../src/host/options.js';
+import { hostFlags, hostOptionsFrom } from '../src/host-flags.js';
 
 /** A capture whose replay.sh and commands/xl would leave a mark if anything ran them. */
 function hostileCapture(): { dir: string; mark: string } {

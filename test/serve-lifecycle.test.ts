@@ -13,11 +13,11 @@ import { ConfigError, configFlags, loadConfig } from '../src/config.js';
 import { startDaemon, warnIfExposed } from '../src/exporter/daemon.js';
 import { close, createServer, listen, requestPath, SHUTDOWN_GRACE_MS } from '../src/exporter/server.js';
 import { DaemonState } from '../src/exporter/state.js';
-import { WebConfigSource } from '../src/exporter/web-config.js';
+import { WebConfigSource } from '../src/exporter/web-config-source.js';
 import { groupProbes } from '../src/exporter/schedule.js';
 import type { Log } from '../src/exporter/state.js';
 import { createHost } from '../src/host/host.js';
-import { hostFlags } from '../src/host/options.js';
+import { hostFlags } from '../src/host-flags.js';
 import { probes } from '../src/probes/index.js';
 import { daemonConfig, HOSTS, quietLog } from './helpers.js';
 import {

@@ -8,14 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import type { Log } from '../src/exporter/state.js';
-import {
-  loadYaml,
-  parseYaml,
-  readWebConfig,
-  validateWebConfig,
-  WebConfigSource,
-  worldReadable,
-} from '../src/exporter/web-config.js';
+import { validateWebConfig } from '../src/exporter/web-config.js';
+import { readWebConfig, WebConfigSource, worldReadable } from '../src/exporter/web-config-source.js';
+import { loadYaml, parseYaml } from '../src/exporter/web-config-values.js';
 import { HOSTS } from './helpers.js';
 import { selfSignedCertificate } from './lifecycle-helpers.js';
 import { missingTools } from './system/system-helpers.js';

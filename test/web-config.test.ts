@@ -8,15 +8,11 @@ import { parseArgs } from '../src/args.js';
 import { ConfigError, configFlags, DEFAULT_RATE_LIMIT, loadConfig } from '../src/config.js';
 import { BasicAuth, parseBasic } from '../src/exporter/basic-auth.js';
 import { ClientRateLimiter, TokenBucket } from '../src/exporter/limits.js';
-import {
-  goDurationMs,
-  loadYaml,
-  parseYaml,
-  readWebConfig,
-  subjectAltNames,
-  validateWebConfig,
-} from '../src/exporter/web-config.js';
-import { hostFlags } from '../src/host/options.js';
+import { validateWebConfig } from '../src/exporter/web-config.js';
+import { subjectAltNames } from '../src/exporter/web-config-client.js';
+import { readWebConfig } from '../src/exporter/web-config-source.js';
+import { goDurationMs, loadYaml, parseYaml } from '../src/exporter/web-config-values.js';
+import { hostFlags } from '../src/host-flags.js';
 import { expectLinear } from './linear.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-webcfg-'));

@@ -24,8 +24,8 @@ vi.mock('../src/host/host.js', async (importOriginal) => {
   };
 });
 // Were anything to reach for the fix command (remedies), this would count it.
-vi.mock('../src/remedies/fix-command.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../src/remedies/fix-command.js')>();
+vi.mock('../src/fix/fix-command.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/fix/fix-command.js')>();
   return {
     ...real,
     runFix: (...args: Parameters<typeof real.runFix>) => {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, UsageError } from '../args.js';
 import { createHost, type Host } from '../host/host.js';
-import { hostFlags, hostOptionsFrom } from '../host/options.js';
+import { hostFlags, hostOptionsFrom } from '../host-flags.js';
 import { probes } from '../probes/index.js';
 import type { ReportDocument } from '../report/document.js';
 import { runReport } from '../report/run.js';

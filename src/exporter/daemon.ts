@@ -8,7 +8,7 @@ import { KernelLogFollower, uptimeUs } from './kernel-log.js';
 import { type Group, groupProbes, Schedule } from './schedule.js';
 import { close, createServer, listen } from './server.js';
 import { DaemonState, type Log } from './state.js';
-import { WebConfigSource } from './web-config.js';
+import { WebConfigSource } from './web-config-source.js';
 
 export interface Daemon {
   address: AddressInfo;

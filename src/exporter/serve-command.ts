@@ -11,7 +11,7 @@ import {
   EXIT_CONFIG,
   loadConfig,
 } from '../config.js';
-import { hostFlags } from '../host/options.js';
+import { hostFlags } from '../host-flags.js';
 import { probes } from '../probes/index.js';
 import { VERSION } from '../version.js';
 

@@ -22,7 +22,9 @@ import {
   TokenBucket,
 } from './limits.js';
 import type { DaemonState, Log } from './state.js';
-import { clientAllowed, type WebConfig, WebConfigSource } from './web-config.js';
+import type { WebConfig } from './web-config.js';
+import { clientAllowed } from './web-config-client.js';
+import { WebConfigSource } from './web-config-source.js';
 
 export interface ServerOptions {
   state: DaemonState;

@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import { constants, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { MetricSample } from '../check.js';
 import { replayHas, replayRun } from './replay.js';
 
 /** What one command did; the vocabulary follows execa's result object. */
@@ -353,21 +352,6 @@ export class StuckRegistry {
 
 /** The registry every host uses unless given its own. */
 export const sharedStuckRegistry = new StuckRegistry();
-
-/**
- * The daemon's source for xendoctor_stuck_commands: how many commands were left running after SIGKILL and
- * are still alive (one gauge, always present, so an alert can test `> 0`).
- */
-export function stuckCommandSamples(registry: StuckRegistry = sharedStuckRegistry): MetricSample[] {
-  return [
-    {
-      name: 'stuck_commands',
-      help: 'Commands still alive after timeout, SIGTERM and SIGKILL (e.g. xl blocked in the kernel); no new instance of the same command starts meanwhile',
-      labels: {},
-      value: registry.list().length,
-    },
-  ];
-}
 
 /** Whether a process exists. Signal 0 tests for it: ESRCH means gone; EPERM means alive but not ours. */
 export function isAlive(pid: number): boolean {

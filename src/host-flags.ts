@@ -3,8 +3,8 @@
 // by the agent's own replayer: nothing in a capture runs).
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { type ParsedArgs, secondsToMs, UsageError } from '../args.js';
-import type { HostOptions } from './host.js';
+import { type ParsedArgs, secondsToMs, UsageError } from './args.js';
+import type { HostOptions } from './host/host.js';
 
 /**
  * The longest per-command timeout: an hour is far beyond any command the checks run, and far below what

@@ -3,11 +3,12 @@
 // automate). Making a plan reads files and changes nothing. Remedies that edit the same file are composed
 // in report order, so the diffs shown add up to exactly what --apply writes.
 import type { CheckResult, FileEdit, Remedy, RemedyAction } from '../check.js';
-import { FixError, type FixFs, readTarget, readUnderRoot, resolveTarget, type Target } from './apply.js';
+import { FixError, type FixFs } from './fix-fs.js';
+import { readTarget, readUnderRoot, resolveTarget, type Target } from './target.js';
 import { applyEdit, EditError } from './edits/index.js';
 import { menuLstInstructions } from './edits/menu-lst.js';
 import { unifiedDiff } from './edits/unified-diff.js';
-import { shellJoin } from './quote.js';
+import { shellJoin } from '../remedies/quote.js';
 
 /** The combined change to one file, over every remedy in the plan that edits it. */
 export interface FileChange {

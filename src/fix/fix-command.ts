@@ -6,16 +6,19 @@ import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
 import { enabledProbes, loadConfig, sharedConfigFlags } from '../config.js';
 import { createHost, type Host } from '../host/host.js';
-import { hostFlags, hostOptionsFrom } from '../host/options.js';
+import { hostFlags, hostOptionsFrom } from '../host-flags.js';
 import { runReport } from '../report/run.js';
-import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoBackup } from './apply.js';
+import { applyPlan } from './apply.js';
+import { BACKUPS_DIR } from './backup.js';
+import { FixError, type FixFs, nodeFs } from './fix-fs.js';
+import { findBackup, undoBackup } from './undo.js';
 import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 import { planDocument } from './plan-document.js';
-import { shellJoin } from './quote.js';
+import { shellJoin } from '../remedies/quote.js';
 
 /** Exit codes of `xendoctor fix` (64 and 3 as for the report). */
-export const FIX_EXIT = {
+const FIX_EXIT = {
   /** Plan: nothing to apply. Apply/undo: done, or nothing to do. */
   ok: 0,
   /** Plan: there are changes to apply. Apply/undo: declined at the prompt, nothing changed. */
@@ -213,7 +216,7 @@ const STATE_LABEL: Record<RemedyPlan['state'], string> = {
 };
 
 /** The plan for people: per remedy its diffs, the commands fix runs, and what is left to the admin. */
-export function renderPlan(plan: Plan, options: { applying: boolean }): string {
+function renderPlan(plan: Plan, options: { applying: boolean }): string {
   const out: string[] = [];
   const where = plan.root === '/' ? '' : ` for root ${plan.root}`;
   out.push(

@@ -2,7 +2,7 @@
 // The same content as the text plan: per remedy its state, diffs, commands and reboot flag, then the files
 // with the hashes --apply will insist on. Nothing is applied in this mode.
 import { VERSION } from '../version.js';
-import { sha256 } from './apply.js';
+import { sha256 } from './fix-fs.js';
 import type { Plan, RemedyState } from './plan.js';
 
 export interface PlanDocument {

@@ -4,10 +4,8 @@
 // GRUB_CMDLINE_XEN_DEFAULT and Xen lets the last occurrence win, so an option already present in either is
 // replaced where it is; a new option goes into the DEFAULT variable. Anything the shell would expand, a
 // continued line, or a quoting we do not recognise is refused: a guess here can leave a host unbootable.
+import type { XenCmdlineVar as XenVar } from '../../parsers/grub-default.js';
 import { continues, EditError, joinLines, splitLines } from './edit-error.js';
-
-export const XEN_CMDLINE_VARS = ['GRUB_CMDLINE_XEN_DEFAULT', 'GRUB_CMDLINE_XEN'] as const;
-type XenVar = (typeof XEN_CMDLINE_VARS)[number];
 
 export interface TextEdit {
   text: string;

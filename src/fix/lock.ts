@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { isAlive } from '../host/host.js';
-import { errnoOf, type FixFs, FixError, fsProblem, underRoot } from './apply.js';
+import { errnoOf, type FixFs, FixError, fsProblem } from './fix-fs.js';
+import { underRoot } from './target.js';
 
 /** Beside the backups, under the host root. */
 export const LOCK_FILE = '/var/lib/xendoctor/fix.lock';
