@@ -56,7 +56,4 @@ writeFileSync(
   `Packages bundled into these files, with their licences:\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
 );
 // The same list for the completeness test of THIRD-PARTY-NOTICES (scripts/third-party-notices.mjs).
-writeFileSync(
-  path.join(ROOT, 'build/bundled-packages.json'),
-  `${JSON.stringify(bundled, null, 2)}\n`,
-);
+writeFileSync(path.join(ROOT, 'build/bundled-packages.json'), `${JSON.stringify(bundled, null, 2)}\n`);
