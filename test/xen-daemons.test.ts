@@ -46,6 +46,32 @@ describe('parseUnitFiles', () => {
     ]);
     expect(parseUnitFiles('0 unit files listed.\n')).toEqual([]);
   });
+  it('reads systemd 245-251 ("VENDOR PRESET", Debian 11 and Ubuntu 22.04), verbatim shapes', () => {
+    // Rows as systemd 247 prints them: the STATE column is padded to the widest state plus one.
+    const v247 =
+      'UNIT FILE                     STATE           VENDOR PRESET\n' +
+      'xen-init-dom0.service         enabled         enabled\n' +
+      'xenconsoled.service           disabled        enabled\n' +
+      'xendomains.service            masked          enabled\n' +
+      'xenstored.service             static          -\n' +
+      '\n' +
+      '4 unit files listed.\n';
+    expect(parseUnitFiles(v247)).toEqual([
+      { unit: 'xen-init-dom0.service', state: 'enabled', preset: 'enabled' },
+      { unit: 'xenconsoled.service', state: 'disabled', preset: 'enabled' },
+      { unit: 'xendomains.service', state: 'masked', preset: 'enabled' },
+      { unit: 'xenstored.service', state: 'static', preset: '-' },
+    ]);
+    expect(parseUnitFiles(reply('debian11-systemd247', UNITS))).toEqual([
+      { unit: 'xen.service', state: 'generated', preset: '-' },
+      { unit: 'xendomains.service', state: 'generated', preset: '-' },
+    ]);
+  });
+  it('rejects a header it does not know, quoting it', () => {
+    const future =
+      'UNIT FILE          STATE     PRESET    WHATEVER\nxen.service generated - x\n\n1 unit files listed.\n';
+    expect(() => parseUnitFiles(future)).toThrow(/UNIT FILE\s+STATE\s+PRESET\s+WHATEVER/);
+  });
   it('throws ParseError on empty, truncated and garbage input', () => {
     const real = reply('dom0-credit2', UNITS);
     expect(() => parseUnitFiles('')).toThrow(ParseError);
@@ -88,6 +114,22 @@ describe('xen-daemons', () => {
       actions: [{ argv: ['systemctl', 'restart', 'xen.service'] }],
       reboot: false,
     });
+  });
+  it('reads enablement on Debian 11 (systemd 247 header) from the rc start links: ok, and says so', async () => {
+    const result = await runOn('debian11-systemd247', xenDaemons);
+    expect(result.status).toBe('ok');
+    expect(result.summary).toBe('oxenstored and xenconsoled running; 2 Xen services enabled');
+    expect(result.evidence).toContain(
+      'xen.service: generated from /etc/init.d/xen, start link in /etc/rc?.d',
+    );
+  });
+  it('is error, never ok, when systemctl prints a list it cannot read', async () => {
+    const result = await runOn('made-up-systemctl-unknown-header', xenDaemons);
+    expect(result.status).toBe('error');
+    expect(result.summary).toMatch(
+      /^oxenstored and xenconsoled running; cannot tell which Xen services start at boot: could not parse/,
+    );
+    expect(result.evidence.join('\n')).toContain('UNIT FILE          STATE     ENABLEMENT');
   });
   it('warns on an OpenRC host where xenconsoled runs but is in no runlevel', async () => {
     const result = await runOn('made-up-openrc-xenconsoled-disabled', xenDaemons);

@@ -116,13 +116,23 @@ export const xenDaemons: Probe = {
       : unknown.length > 0
         ? `${unknown.join(', ')}: enabled at boot or not cannot be told`
         : `${states.length} Xen services enabled`;
-    return fromFindings({
+    const outcome = fromFindings({
       findings,
       okSummary: `${running.join(' and ')} running; ${enablement}`,
       evidence,
       remedies,
       metrics,
     });
+    // Enablement that could not be read is blindness, never ok; a daemon that is down still says fail.
+    if (services.problem && outcome.status !== 'fail') {
+      const seen = outcome.status === 'ok' ? `${running.join(' and ')} running` : outcome.summary;
+      return {
+        ...outcome,
+        status: 'error',
+        summary: `${seen}; cannot tell which Xen services start at boot: ${services.problem}`,
+      };
+    }
+    return outcome;
   },
 };
 
@@ -147,6 +157,8 @@ interface Services {
   states: ServiceState[];
   /** Whether enablement could be read at all. */
   checked: boolean;
+  /** Why it could not be read (a failed command, output of a shape the parser does not know). */
+  problem?: string;
   evidence: string[];
 }
 
@@ -208,14 +220,24 @@ async function systemdStates(ctx: Context): Promise<Services> {
   const result = await ctx.run(UNIT_LIST);
   const problem = commandProblem(result, [0, 1]);
   if (problem) {
-    return { states: [], checked: false, evidence: [`services: not checked (${problem.summary})`] };
+    return {
+      states: [],
+      checked: false,
+      problem: problem.summary,
+      evidence: [`services: not checked (${problem.summary})`, ...problem.evidence],
+    };
   }
   let units: UnitFile[];
   try {
     units = parseUnitFiles(result.stdout);
   } catch (caught) {
     if (!(caught instanceof ParseError)) throw caught;
-    return { states: [], checked: false, evidence: [`services: not checked (${caught.message})`] };
+    return {
+      states: [],
+      checked: false,
+      problem: `could not parse \`${result.command}\`: ${caught.expected}`,
+      evidence: [`services: not checked (${caught.message})`],
+    };
   }
   const byName = new Map(units.map((u) => [u.unit, u]));
   const states: ServiceState[] = [];
