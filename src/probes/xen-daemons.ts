@@ -3,6 +3,7 @@
 // after its daemons died). Enablement is read the way the host's init system keeps it.
 import { type Finding, fromFindings, type MetricSample, type Probe, type Remedy } from '../check.js';
 import { type Context, commandProblem, type InitSystem } from '../context.js';
+import { bootRunlevels, initScriptNeeds, isRunlevelName } from '../parsers/openrc.js';
 import { ParseError } from '../parsers/parse-error.js';
 import {
   findXenDaemons,
@@ -23,6 +24,9 @@ type ServiceName = (typeof SERVICES)[number];
 const UMBRELLAS: readonly ServiceName[] = ['xencommons', 'xen'];
 /** xen-watchdog reboots the host when dom0 stops petting it: an opt-in, so a disabled one is no finding. */
 const OPTIONAL: readonly ServiceName[] = ['xen-watchdog'];
+
+/** A bound on init scripts read to follow `need` (a real boot set has a few dozen). */
+const MAX_INIT_SCRIPTS = 200;
 
 const UNIT_LIST = ['systemctl', 'list-unit-files', '--no-pager', 'xen*'] as const;
 
@@ -91,8 +95,12 @@ export const xenDaemons: Probe = {
     }
 
     // A disabled daemon service is covered when an enabled umbrella service starts the daemons.
+    // Gentoo's OpenRC xencommons only loads modules: its own xenstored and xenconsoled scripts start them.
     const umbrellaEnabled = states.some(
-      (s) => UMBRELLAS.includes(s.service.name as ServiceName) && s.enabled === true,
+      (s) =>
+        UMBRELLAS.includes(s.service.name as ServiceName) &&
+        !(s.service.manager === 'openrc' && s.service.name === 'xencommons') &&
+        s.enabled === true,
     );
     const disabled = states.filter(
       (s) =>
@@ -163,7 +171,7 @@ interface Services {
 }
 
 async function readServices(ctx: Context, init: InitSystem): Promise<Services> {
-  if (init === 'openrc') return { states: await openrcStates(ctx), checked: true, evidence: [] };
+  if (init === 'openrc') return openrcStates(ctx);
   if (init === 'systemd') return systemdStates(ctx);
   if (init === 'sysvinit') return { states: await sysvStates(ctx), checked: true, evidence: [] };
   return {
@@ -173,21 +181,99 @@ async function readServices(ctx: Context, init: InitSystem): Promise<Services> {
   };
 }
 
-// OpenRC: a script in /etc/init.d is enabled when linked into the boot or default runlevel.
-async function openrcStates(ctx: Context): Promise<ServiceState[]> {
+// OpenRC: a script starts at boot when it is in a runlevel the boot enters (sysinit, the boot level, the
+// softlevel the kernel command line selects, and the runlevels stacked into them), or is `need`ed by one.
+async function openrcStates(ctx: Context): Promise<Services> {
+  const cmdline = (await ctx.host.readFileIfExists('/proc/cmdline')) ?? '';
+  const levels = bootRunlevels(cmdline);
+  const evidence = [
+    `OpenRC boots into: sysinit, ${levels.bootlevel}, ${levels.softlevel} (${levels.source})`,
+  ];
+  const inLevel = new Map<string, string>();
+  const entered: string[] = [];
+  for (const level of ['sysinit', levels.bootlevel, levels.softlevel]) {
+    const found = await readRunlevel(ctx, level, inLevel, entered);
+    if (!found) evidence.push(`/etc/runlevels/${level}: missing, so OpenRC starts nothing from it`);
+  }
+  if (entered.length > 3) evidence.push(`runlevels entered with their stacks: ${entered.join(', ')}`);
+  const neededBy = await neededServices(ctx, [...inLevel.keys()]);
+  const bootSet = `the runlevels this boot enters (${entered.join(', ')})`;
   const states = await Promise.all(
     SERVICES.map(async (name): Promise<ServiceState | undefined> => {
       if (!(await ctx.host.exists(`/etc/init.d/${name}`))) return undefined;
-      const service: XenService = { manager: 'openrc', name };
-      for (const level of ['boot', 'default']) {
-        if (await ctx.host.exists(`/etc/runlevels/${level}/${name}`)) {
-          return { service, enabled: true, detail: `in the ${level} runlevel` };
-        }
+      const level = inLevel.get(name);
+      const needer = neededBy.get(name);
+      if (level !== undefined) {
+        return { service: { manager: 'openrc', name }, enabled: true, detail: `in the ${level} runlevel` };
       }
-      return { service, enabled: false, detail: 'in neither the boot nor the default runlevel' };
+      if (needer !== undefined) {
+        return { service: { manager: 'openrc', name }, enabled: true, detail: `needed by ${needer}` };
+      }
+      const started = await ctx.host.exists(`/run/openrc/started/${name}`);
+      // Added where this boot goes: the softlevel, never "default" behind an admin's custom runlevel.
+      return {
+        service: { manager: 'openrc', name, runlevel: levels.softlevel },
+        enabled: false,
+        detail: `in none of ${bootSet}${started ? '; started now by hand (/run/openrc/started)' : ''}`,
+      };
     }),
   );
-  return states.filter((s): s is ServiceState => s !== undefined);
+  return {
+    states: states.filter((s): s is ServiceState => s !== undefined),
+    checked: true,
+    evidence,
+  };
+}
+
+/**
+ * Adds the services of one runlevel and of the runlevels stacked into it (`rc-update -s add default xen`
+ * links /etc/runlevels/xen/default to ../default) to `inLevel`; false when the runlevel does not exist.
+ */
+async function readRunlevel(
+  ctx: Context,
+  level: string,
+  inLevel: Map<string, string>,
+  entered: string[],
+): Promise<boolean> {
+  if (entered.includes(level)) return true;
+  const entries = await ctx.host.listDir(`/etc/runlevels/${level}`);
+  if (entries === undefined) return false;
+  entered.push(level);
+  for (const entry of entries) {
+    const entryPath = `/etc/runlevels/${level}/${entry}`;
+    const link = await ctx.host.readLink(entryPath);
+    // OpenRC stacks the runlevel named like the entry when the entry is a directory (or a link to one).
+    const isStack =
+      link === undefined
+        ? (await ctx.host.listDir(entryPath)) !== undefined
+        : /^\.\.\/[^/]+\/?$/.test(link) || link.startsWith('/etc/runlevels/');
+    if (isStack) {
+      if (isRunlevelName(entry)) await readRunlevel(ctx, entry, inLevel, entered);
+    } else if (!inLevel.has(entry)) {
+      inLevel.set(entry, level);
+    }
+  }
+  return true;
+}
+
+/** Services pulled in by `need` from the given ones, transitively: name -> the service that needs it. */
+async function neededServices(ctx: Context, roots: readonly string[]): Promise<Map<string, string>> {
+  const neededBy = new Map<string, string>();
+  const queue = [...roots];
+  const read = new Set<string>();
+  while (queue.length > 0 && read.size < MAX_INIT_SCRIPTS) {
+    const name = queue.shift() as string;
+    if (read.has(name)) continue;
+    read.add(name);
+    const script = await ctx.host.readFileIfExists(`/etc/init.d/${name}`).catch(() => undefined);
+    if (script === undefined) continue;
+    for (const need of initScriptNeeds(script)) {
+      if (roots.includes(need) || neededBy.has(need)) continue;
+      neededBy.set(need, name);
+      queue.push(need);
+    }
+  }
+  return neededBy;
 }
 
 // SysV (also systemd's units generated from /etc/init.d): enabled when a start link exists in rc2-5.d.
