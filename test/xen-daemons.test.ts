@@ -138,6 +138,24 @@ describe('xen-daemons', () => {
     );
     expect(result.evidence.join('\n')).toContain('UNIT FILE          STATE     ENABLEMENT');
   });
+  it('source-built Xen with upstream units: a disabled xenconsoled.service is enabled, xencommons not judged', async () => {
+    const result = await runOn('ubuntu2204-xen-source', xenDaemons);
+    expect(result.status).toBe('warn');
+    expect(result.findings).toEqual([
+      {
+        code: 'xen-service-disabled',
+        severity: 'warn',
+        message: 'xenconsoled.service will not start at boot: disabled',
+      },
+    ]);
+    expect(result.remedies.map((r) => [r.id, r.commands])).toEqual([
+      ['enable-xen-services', ['systemctl enable --now xenconsoled.service']],
+    ]);
+    expect(result.evidence).toContain(
+      'xencommons.service: generated from /etc/init.d/xencommons, not judged: xenstored.service and xenconsoled.service start the daemons',
+    );
+    expect(result.evidence).toContain('xen-init-dom0.service: enabled');
+  });
   it('warns on an OpenRC host where xenconsoled runs but is in no runlevel', async () => {
     const result = await runOn('made-up-openrc-xenconsoled-disabled', xenDaemons);
     expect(result.status).toBe('warn');

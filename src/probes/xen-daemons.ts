@@ -18,7 +18,15 @@ import { startXenDaemons } from '../remedies/start-xen-daemons.js';
 import type { XenService } from '../remedies/xen-services.js';
 
 /** The services that start Xen's daemons and domains, wherever they exist. */
-const SERVICES = ['xencommons', 'xenstored', 'xenconsoled', 'xendomains', 'xen-watchdog', 'xen'] as const;
+const SERVICES = [
+  'xencommons',
+  'xenstored',
+  'xenconsoled',
+  'xen-init-dom0',
+  'xendomains',
+  'xen-watchdog',
+  'xen',
+] as const;
 type ServiceName = (typeof SERVICES)[number];
 /** Services that start xenstored and xenconsoled themselves (upstream SysV/OpenRC, Debian). */
 const UMBRELLAS: readonly ServiceName[] = ['xencommons', 'xen'];
@@ -327,9 +335,23 @@ async function systemdStates(ctx: Context): Promise<Services> {
   }
   const byName = new Map(units.map((u) => [u.unit, u]));
   const states: ServiceState[] = [];
+  const evidence: string[] = [];
+  // Xen's own systemd units (source builds, Fedora): they start the daemons, and the xencommons script that
+  // `make install` also leaves in /etc/init.d (which systemd turns into a generated unit) is their SysV
+  // fallback, not a service to enable.
+  const nativeDaemonUnits = ['xenstored', 'xenconsoled'].filter((name) => {
+    const state = byName.get(`${name}.service`)?.state;
+    return state !== undefined && state !== 'generated';
+  });
   for (const name of SERVICES) {
     const unit = byName.get(`${name}.service`);
     if (!unit) continue;
+    if (name === 'xencommons' && unit.state === 'generated' && nativeDaemonUnits.length > 0) {
+      evidence.push(
+        `xencommons.service: generated from /etc/init.d/xencommons, not judged: ${nativeDaemonUnits.map((n) => `${n}.service`).join(' and ')} start the daemons`,
+      );
+      continue;
+    }
     const masked = unit.state.startsWith('masked');
     const service: XenService = masked ? { manager: 'systemd', name, masked } : { manager: 'systemd', name };
     if (unit.state === 'generated') {
@@ -346,7 +368,7 @@ async function systemdStates(ctx: Context): Promise<Services> {
       states.push({ service, enabled: true, detail: unit.state });
     }
   }
-  return { states, checked: true, evidence: [] };
+  return { states, checked: true, evidence };
 }
 
 /** Which service to (re)start for the missing daemons: the daemon's own, else the umbrella's. */
