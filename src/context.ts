@@ -2,7 +2,9 @@
 // memoised per run, so `xl info` runs once however many probes read it.
 import { error, type Outcome } from './check.js';
 import type { CommandResult, Host } from './host/host.js';
+import { effectiveGrubXen, type GrubFile } from './parsers/grub-default.js';
 import { ParseError } from './parsers/parse-error.js';
+import { parseCommandLine } from './parsers/xen-cmdline.js';
 import { parseXlInfo, type XlInfo } from './parsers/xl-info.js';
 import { parseXlList, type XlDomain } from './parsers/xl-list.js';
 
@@ -111,6 +113,37 @@ export class Context {
       if (caps === undefined) return { isDom0: false, evidence: '/proc/xen/capabilities: missing' };
       const isDom0 = caps.split(/\s+/).includes('control_d');
       return { isDom0, evidence: `/proc/xen/capabilities: ${caps.trim() || '(empty)'}` };
+    });
+  }
+
+  /**
+   * The Xen options GRUB is configured to boot with (/etc/default/grub, then /etc/default/grub.d/*.cfg: the
+   * last assignment wins) and the file a fix must edit. `options` is undefined when there is no
+   * /etc/default/grub or a file cannot be parsed (then probes do not compare, and say why in evidence).
+   */
+  grubXen(): Promise<{ options?: Map<string, string>; editFile: string; evidence: string[] }> {
+    return this.fact('grub xen', async () => {
+      const main = await this.host.readFileIfExists('/etc/default/grub');
+      if (main === undefined) return { editFile: '/etc/default/grub', evidence: [] };
+      const files: GrubFile[] = [{ path: '/etc/default/grub', text: main }];
+      const dropIns = ((await this.host.listDir('/etc/default/grub.d')) ?? []).filter((n) =>
+        n.endsWith('.cfg'),
+      );
+      for (const name of dropIns.sort()) {
+        const text = await this.host.readFileIfExists(`/etc/default/grub.d/${name}`);
+        if (text !== undefined) files.push({ path: `/etc/default/grub.d/${name}`, text });
+      }
+      try {
+        const grub = effectiveGrubXen(files);
+        const evidence =
+          grub.editFile === '/etc/default/grub'
+            ? []
+            : [`GRUB_CMDLINE_XEN_DEFAULT is set last in ${grub.editFile} (it overrides /etc/default/grub)`];
+        return { options: parseCommandLine(grub.commandLine), editFile: grub.editFile, evidence };
+      } catch (caught) {
+        if (!(caught instanceof ParseError)) throw caught;
+        return { editFile: '/etc/default/grub', evidence: [`GRUB settings not compared: ${caught.message}`] };
+      }
     });
   }
 

@@ -56,6 +56,13 @@ describe('classifyXenMessage', () => {
     ['Std. Loglevel: Errors and warnings', 'info', undefined],
     ['common/grant_table.c:1800:d1v0 Expanding d1 grant table from 4 to 5 frames', 'info', undefined],
     ['HVM: Hardware Assisted Paging (HAP) not detected', 'info', undefined],
+    // Verbatim from the lab's Debian 13 + Xen 4.20 boot (shared/lab-captures/g-trixie-xen420/xl-dmesg.txt):
+    // info since 4.19, on every healthy host; and an AMD-Vi feature name.
+    ['CPU0: AMD K8 machine check reporting enabled', 'info', undefined],
+    ['mcheck_poll: Machine check polling timer started.', 'info', undefined],
+    ['- PPR Log Overflow Early Warning', 'info', undefined],
+    // A real machine check is still an error.
+    ['MCE: CPU0: Machine Check Exception: 0000000000000004', 'error', 'machine-check'],
   ])('%s -> %s', (message, level, kind) => {
     const got = classifyXenMessage(message);
     expect(got.level).toBe(level);

@@ -60,7 +60,8 @@ describe('kernel-config', () => {
     expect(result.evidence[0]).toBe('/proc/config.gz: read');
     expect(result.findings).toEqual([
       expect.objectContaining({ code: 'missing-config-xen-compat-xenfs', severity: 'fail' }),
-      expect.objectContaining({ code: 'missing-config-xen-netdev-backend', severity: 'warn' }),
+      // No guest with a vif can start: fail, not warn (issue 16).
+      expect.objectContaining({ code: 'missing-config-xen-netdev-backend', severity: 'fail' }),
       expect.objectContaining({ code: 'missing-config-bridge', severity: 'warn' }),
     ]);
     expect(result.evidence).toContain('# CONFIG_XEN_COMPAT_XENFS is not set');
@@ -111,5 +112,38 @@ describe('kernel-config', () => {
     const result = await runWith('strange-release', { 'proc/sys/kernel/osrelease': '../../etc/passwd\n' });
     expect(result.status).toBe('skip');
     expect(result.evidence).toContain('/proc/sys/kernel/osrelease: "../../etc/passwd"');
+  });
+
+  it('grades a guest by the frontends, not by dom0 needs (real Debian config, made-up domU root)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'xd-domu-'));
+    mkdirSync(path.join(root, 'sys/hypervisor'), { recursive: true });
+    mkdirSync(path.join(root, 'proc/xen'), { recursive: true });
+    writeFileSync(path.join(root, 'sys/hypervisor/type'), 'xen\n');
+    writeFileSync(path.join(root, 'proc/xen/capabilities'), '');
+    writeFileSync(path.join(root, 'proc/config.gz'), gzipSync(REAL));
+    const run = () => runProbe(new Context(createHost({ root, path: [] })), kernelConfig);
+    const guest = await run();
+    expect(guest.status).toBe('ok');
+    expect(guest.summary).toBe('all 3 guest options are enabled (y or m)');
+    expect(guest.evidence).toContain('role: guest (under Xen, /proc/xen/capabilities without control_d)');
+    // Without blkfront: warn, and dom0's backends are never asked for.
+    writeFileSync(
+      path.join(root, 'proc/config.gz'),
+      gzipSync(REAL.replace(/^CONFIG_XEN_BLKDEV_FRONTEND=.*$/m, '# CONFIG_XEN_BLKDEV_FRONTEND is not set')),
+    );
+    const noBlkfront = await run();
+    expect(noBlkfront.status).toBe('warn');
+    expect(noBlkfront.findings.map((f) => f.code)).toEqual(['missing-config-xen-blkdev-frontend']);
+  });
+  it("finds Alpine's /boot/config-<flavour> for release 6.6.31-0-lts", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'xd-alpine-'));
+    mkdirSync(path.join(root, 'proc/sys/kernel'), { recursive: true });
+    mkdirSync(path.join(root, 'boot'));
+    writeFileSync(path.join(root, 'proc/sys/kernel/osrelease'), '6.6.31-0-lts\n');
+    writeFileSync(path.join(root, 'boot/config-lts'), REAL);
+    const result = await runProbe(new Context(createHost({ root, path: [] })), kernelConfig);
+    expect(result.evidence[0]).toBe('/boot/config-lts: read');
+    expect(result.summary).toBe('all 10 dom0 options are enabled (y or m)');
+    expect(result.status).toBe('ok');
   });
 });

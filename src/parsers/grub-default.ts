@@ -209,3 +209,53 @@ export function configuredXenOptions(text: string | undefined): Map<string, stri
     throw caught;
   }
 }
+
+/** One shell file grub-mkconfig sources: /etc/default/grub, then /etc/default/grub.d/*.cfg in name order. */
+export interface GrubFile {
+  path: string;
+  text: string;
+}
+
+/** The Xen command line GRUB will build from all its files, and where each part of it lives. */
+export interface EffectiveGrubXen {
+  /** GRUB_CMDLINE_XEN then GRUB_CMDLINE_XEN_DEFAULT, each from the file whose assignment comes last. */
+  commandLine: string;
+  /** Where an edit takes effect: the file of the last GRUB_CMDLINE_XEN_DEFAULT (else of GRUB_CMDLINE_XEN). */
+  editFile: string;
+  /** The file each variable's winning assignment is in. */
+  from: Partial<Record<XenCmdlineVar, string>>;
+}
+
+/**
+ * Reads the Xen command line as grub-mkconfig sees it: it sources /etc/default/grub and then each
+ * /etc/default/grub.d/*.cfg (Debian's xen-hypervisor-common ships grub.d/xen.cfg), so the last assignment
+ * of each variable wins, wherever it is. `files` must be in that order. Throws ParseError as
+ * parseGrubDefault does (naming the file).
+ */
+export function effectiveGrubXen(files: readonly GrubFile[]): EffectiveGrubXen {
+  const winners: Partial<Record<XenCmdlineVar, { value: string; path: string }>> = {};
+  for (const file of files) {
+    let parsed: GrubDefault;
+    try {
+      parsed = parseGrubDefault(file.text);
+    } catch (caught) {
+      if (!(caught instanceof ParseError)) throw caught;
+      throw new ParseError(file.path, caught.expected, caught.excerpt);
+    }
+    if (parsed.xenDefault)
+      winners.GRUB_CMDLINE_XEN_DEFAULT = { value: parsed.xenDefault.value, path: file.path };
+    if (parsed.xen) winners.GRUB_CMDLINE_XEN = { value: parsed.xen.value, path: file.path };
+  }
+  const from: Partial<Record<XenCmdlineVar, string>> = {};
+  for (const name of XEN_CMDLINE_VARS) {
+    const winner = winners[name];
+    if (winner) from[name] = winner.path;
+  }
+  return {
+    commandLine: [winners.GRUB_CMDLINE_XEN?.value ?? '', winners.GRUB_CMDLINE_XEN_DEFAULT?.value ?? '']
+      .join(' ')
+      .trim(),
+    editFile: from.GRUB_CMDLINE_XEN_DEFAULT ?? from.GRUB_CMDLINE_XEN ?? files[0]?.path ?? '/etc/default/grub',
+    from,
+  };
+}

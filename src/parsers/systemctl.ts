@@ -10,8 +10,12 @@ export interface UnitFile {
   preset?: string;
 }
 
-// Header "UNIT FILE          STATE     PRESET" (PRESET since systemd 245), footer "2 unit files listed.".
-const HEADER = /^UNIT FILE\s+STATE(\s+PRESET)?\s*$/;
+// The header differs by systemd version (checked against real output of each):
+//   before 245:  "UNIT FILE                     STATE"
+//   245 to 251:  "UNIT FILE                     STATE           VENDOR PRESET"  (Debian 11: 247, Ubuntu 22.04: 249)
+//   252 and on:  "UNIT FILE                     STATE           PRESET"         (Debian 12: 252)
+// Any other header throws: a column this parser does not know could shift the state it reads.
+const HEADER = /^UNIT FILE\s+STATE(\s+(?:VENDOR )?PRESET)?\s*$/;
 const FOOTER = /^(\d+) unit files? listed\.$/;
 const ROW = /^(\S+)\s+(\S+)(?:\s+(\S+))?\s*$/;
 
@@ -32,7 +36,11 @@ export function parseUnitFiles(text: string): UnitFile[] {
   if (rows.length === 0 && count[1] === '0') return [];
   const header = rows.shift();
   if (header === undefined || !HEADER.test(header)) {
-    throw ParseError.of('systemctl list-unit-files', 'a "UNIT FILE STATE PRESET" header', header ?? '');
+    throw ParseError.of(
+      'systemctl list-unit-files',
+      'a "UNIT FILE STATE [VENDOR ]PRESET" header',
+      header ?? '',
+    );
   }
   const hasPreset = header.includes('PRESET');
   const units = rows.map((line) => {

@@ -51,6 +51,20 @@ const RULES: readonly Rule[] = [
     level: 'info',
     benign: 'the firmware left the CPUs\u2019 MTRRs out of step and Xen aligned them',
   },
+  // Xen 4.19+ release builds log at info by default, so every healthy host shows these (real lines of the
+  // lab's Debian 13 + Xen 4.20 boot): the machine-check machinery starting, not a machine check.
+  {
+    test: /^CPU\d+: .{0,40}machine check reporting enabled$|^mcheck_poll: Machine check polling timer started\.?$/,
+    level: 'info',
+    benign: 'machine check reporting starting up (info since Xen 4.19)',
+  },
+  // AMD-Vi lists the IOMMU's extended features one per line ("- PPR Log Overflow Early Warning" on every
+  // EPYC boot): a feature name, not a warning.
+  {
+    test: /^- [A-Za-z0-9][A-Za-z0-9 /().-]{0,60} Warning$/,
+    level: 'info',
+    benign: 'an IOMMU feature name in the extended features list',
+  },
   // "Std. Loglevel: Errors and warnings" names the log levels; it reports nothing.
   { test: /^(?:Std\.|Guest) Loglevel: /, level: 'info' },
   // Grant table limits ("d1 is limited to 32 grant-table frames", "Expand grant table of d1 to 33 failed",

@@ -3,7 +3,6 @@
 // Otherwise dom0 starts with all the host's memory and every guest start shrinks it, until backends and
 // qemu in dom0 run out. Reads `xl info` xen_commandline (what Xen booted with) and /etc/xen/xl.conf.
 import { error, type Finding, fromFindings, type MetricSample, type Probe, type Remedy } from '../check.js';
-import { configuredXenOptions } from '../parsers/grub-default.js';
 import { ParseError } from '../parsers/parse-error.js';
 import { parseCommandLine } from '../parsers/xen-cmdline.js';
 import { parseXlConf } from '../parsers/xl-conf.js';
@@ -17,10 +16,10 @@ export const dom0Memory: Probe = {
   title: 'dom0 memory and ballooning',
   requires: 'dom0',
   async run(ctx) {
-    const [info, xlConfText, grubText] = await Promise.all([
+    const [info, xlConfText, grub] = await Promise.all([
       ctx.xlInfo(),
       ctx.host.readFileIfExists(XL_CONF),
-      ctx.host.readFileIfExists('/etc/default/grub'),
+      ctx.grubXen(),
     ]);
     if (!info.ok) return info.outcome;
     const findings: Finding[] = [];
@@ -32,10 +31,11 @@ export const dom0Memory: Probe = {
     const value = parseCommandLine(info.value.xenCommandline).get('dom0_mem');
     const mem = value === undefined ? undefined : parseDom0Mem(value);
     evidence.push(`xl info xen_commandline: ${info.value.xenCommandline || '(empty)'}`);
-    const configured = configuredXenOptions(grubText)?.get('dom0_mem');
+    const configured = grub.options?.get('dom0_mem');
+    evidence.push(...grub.evidence);
     const pending =
       configured !== undefined && configured !== value && parseDom0Mem(configured).max !== undefined
-        ? `; dom0_mem=${configured} is already in /etc/default/grub: regenerate grub.cfg and reboot`
+        ? `; dom0_mem=${configured} is already in ${grub.editFile}: regenerate grub.cfg and reboot`
         : '';
     if (mem === undefined) {
       findings.push({
@@ -43,14 +43,16 @@ export const dom0Memory: Probe = {
         severity: 'warn',
         message: `Xen booted without dom0_mem: dom0 starts with all the host's memory and is ballooned down for guests${pending}`,
       });
-      remedies.push(dom0Mem());
+      remedies.push(dom0Mem(undefined, grub.editFile));
     } else if (mem.max === undefined) {
       findings.push({
         code: 'dom0-mem-no-max',
         severity: 'warn',
         message: `dom0_mem=${value} has no max: dom0 may balloon up to all of the host's memory${pending}`,
       });
-      remedies.push(dom0Mem(mem.amount && !mem.amount.startsWith('-') ? mem.amount : undefined));
+      remedies.push(
+        dom0Mem(mem.amount && !mem.amount.startsWith('-') ? mem.amount : undefined, grub.editFile),
+      );
     } else {
       const bytes = sizeBytes(mem.max);
       if (bytes !== undefined) {

@@ -1,6 +1,7 @@
-// kernel-config: was the running kernel built with what a dom0 needs? Reads /proc/config.gz (the running
-// kernel's own config, when built with CONFIG_IKCONFIG_PROC) or else /boot/config-<release> (what
-// distributions install). No `requires`: it is most useful before Xen is installed or booted.
+// kernel-config: was the running kernel built with what its role needs (dom0: backends and xenfs; a guest:
+// the frontends)? Reads /proc/config.gz (the running kernel's own config, when built with
+// CONFIG_IKCONFIG_PROC), else /boot/config-<release> (Debian, Ubuntu, Fedora) or /boot/config-<flavour>
+// (Alpine). No `requires`: it is most useful before Xen is installed or booted.
 import { gunzipSync } from 'node:zlib';
 import { error, type Finding, fromFindings, type Outcome, type Probe, skip } from '../check.js';
 import type { Context } from '../context.js';
@@ -67,16 +68,18 @@ export const DOM0_OPTIONS: readonly Dom0Option[] = [
     without: 'no in-kernel backends: guests get disks and networks only from qemu',
     menu: 'Device Drivers > Xen driver support > Backend driver support',
   },
+  // fail (issue 16): xl creates a vif and a phy:/raw-file disk through these backends, so no guest with a
+  // network interface or such a disk can start; only qdisk-only, network-less guests could.
   {
     name: 'XEN_NETDEV_BACKEND',
-    severity: 'warn',
-    without: 'no netback: PV guests get no network interface (vif)',
+    severity: 'fail',
+    without: 'no netback: no guest with a network interface (vif) can start',
     menu: 'Device Drivers > Network device support > Xen backend network device',
   },
   {
     name: 'XEN_BLKDEV_BACKEND',
-    severity: 'warn',
-    without: "no blkback: guests' phy: and raw-file disks need qemu's qdisk instead",
+    severity: 'fail',
+    without: "no blkback: no guest with a phy: or raw-file disk can start (only qemu's qdisk disks)",
     menu: 'Device Drivers > Block devices > Xen block-device backend driver',
   },
   {
@@ -93,10 +96,34 @@ export function missingDom0Options(config: KernelConfig): Dom0Option[] {
   return DOM0_OPTIONS.filter((option) => !isEnabled(config, option.name));
 }
 
+/** What a guest (domU) kernel needs to use Xen's paravirtual devices; all warn, the guest boots anyway. */
+export const GUEST_OPTIONS: readonly Dom0Option[] = [
+  {
+    name: 'XEN_BLKDEV_FRONTEND',
+    severity: 'warn',
+    without:
+      'no blkfront: the guest sees its xl disks only as emulated (HVM) devices, or not at all (PV, PVH)',
+    menu: 'Device Drivers > Block devices > Xen virtual block device support',
+  },
+  {
+    name: 'XEN_NETDEV_FRONTEND',
+    severity: 'warn',
+    without: 'no netfront: the guest sees its vifs only as emulated (HVM) NICs, or not at all (PV, PVH)',
+    menu: 'Device Drivers > Network device support > Xen network device frontend driver',
+  },
+  {
+    name: 'HVC_XEN',
+    severity: 'warn',
+    without: 'no Xen console (hvc0): `xl console` shows nothing for a PV or PVH guest',
+    menu: 'Device Drivers > Character devices > Xen Hypervisor Console support',
+  },
+];
+
 export const kernelConfig: Probe = {
   id: 'kernel-config',
   title: 'kernel config for dom0',
   async run(ctx) {
+    const role = await guestRole(ctx);
     const found = await findConfig(ctx);
     if ('outcome' in found) return found.outcome;
     let config: KernelConfig;
@@ -108,9 +135,11 @@ export const kernelConfig: Probe = {
       }
       throw caught;
     }
+    const options = role.guest ? GUEST_OPTIONS : DOM0_OPTIONS;
     const evidence = [
       `${found.source}: read`,
-      ...DOM0_OPTIONS.map((o) => {
+      ...(role.guest ? [role.evidence] : []),
+      ...options.map((o) => {
         const value = config.get(o.name);
         return value === undefined
           ? `CONFIG_${o.name}: absent`
@@ -119,7 +148,7 @@ export const kernelConfig: Probe = {
             : `CONFIG_${o.name}=${value}`;
       }),
     ];
-    const missing = missingDom0Options(config);
+    const missing = options.filter((option) => !isEnabled(config, option.name));
     const findings: Finding[] = missing.map((o) => ({
       code: `missing-config-${o.name.toLowerCase().replaceAll('_', '-')}`,
       severity: o.severity,
@@ -127,13 +156,25 @@ export const kernelConfig: Probe = {
     }));
     return fromFindings({
       findings,
-      okSummary: `all ${DOM0_OPTIONS.length} dom0 options are enabled (y or m)`,
+      okSummary: `all ${options.length} ${role.guest ? 'guest' : 'dom0'} options are enabled (y or m)`,
       summary: `${found.source} lacks ${missing.map((o) => `CONFIG_${o.name}`).join(', ')}`,
       evidence,
       remedies: missing.length > 0 ? [kernelConfigOptions(missing)] : [],
     });
   },
 };
+
+/**
+ * A guest (domU) runs under Xen and has /proc/xen/capabilities without control_d. Without that file the
+ * role is not known (a dom0 before xenfs is mounted looks the same), and dom0's needs are checked.
+ */
+async function guestRole(ctx: Context): Promise<{ guest: boolean; evidence: string }> {
+  const [xen, caps] = await Promise.all([ctx.xen(), ctx.host.readFileIfExists('/proc/xen/capabilities')]);
+  if (xen.underXen && caps !== undefined && !caps.split(/\s+/).includes('control_d')) {
+    return { guest: true, evidence: 'role: guest (under Xen, /proc/xen/capabilities without control_d)' };
+  }
+  return { guest: false, evidence: '' };
+}
 
 type Found = { text: string; source: string } | { outcome: Outcome };
 
@@ -160,11 +201,14 @@ async function findConfig(ctx: Context): Promise<Found> {
   const release = (await ctx.host.readFileIfExists('/proc/sys/kernel/osrelease'))?.trim();
   // A release is a file name component ("6.1.0-56-amd64"); anything else is not looked up.
   if (release && /^[A-Za-z0-9._+~-]+$/.test(release)) {
-    const file = `/boot/config-${release}`;
-    const text = await ctx.host.readFileIfExists(file);
-    if (text !== undefined) return { text, source: file };
-    looked.push(file);
-    evidence.push(`${file}: missing`);
+    // Alpine names the config by flavour: release "6.6.31-0-lts" installs /boot/config-lts.
+    const flavour = /-\d+-([a-z]+)$/.exec(release)?.[1];
+    for (const file of [`/boot/config-${release}`, ...(flavour ? [`/boot/config-${flavour}`] : [])]) {
+      const text = await ctx.host.readFileIfExists(file);
+      if (text !== undefined) return { text, source: file };
+      looked.push(file);
+      evidence.push(`${file}: missing`);
+    }
   } else {
     evidence.push(
       `/proc/sys/kernel/osrelease: ${release === undefined ? 'missing' : JSON.stringify(release)}`,

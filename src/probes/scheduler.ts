@@ -6,7 +6,6 @@
 // stalls on busy machines" is conditional, and dom0 sees no stall. Before 4.15.1, with domUs to stall, the
 // release note is the evidence: warn.
 import { error, type Finding, fromFindings, type Probe } from '../check.js';
-import { configuredXenOptions } from '../parsers/grub-default.js';
 import { ParseError } from '../parsers/parse-error.js';
 import { atLeast, parseXenVersion, type XenVersion } from '../parsers/version.js';
 import { schedCredit } from '../remedies/sched-credit.js';
@@ -45,12 +44,13 @@ export const scheduler: Probe = {
       return fromFindings({ findings: [], okSummary: `${sched} scheduler ${why}`, evidence, metrics });
     }
 
-    const configured = configuredXenOptions(await ctx.host.readFileIfExists('/etc/default/grub'));
+    const grub = await ctx.grubXen();
     const pending =
-      configured?.get('sched') === 'credit'
-        ? '; sched=credit is already in /etc/default/grub: regenerate grub.cfg and reboot'
+      grub.options?.get('sched') === 'credit'
+        ? `; sched=credit is already in ${grub.editFile}: regenerate grub.cfg and reboot`
         : '';
-    if (pending) evidence.push('/etc/default/grub: sched=credit configured, not yet booted');
+    evidence.push(...grub.evidence);
+    if (pending) evidence.push(`${grub.editFile}: sched=credit configured, not yet booted`);
 
     // Only domUs stall: without one running there is nothing at risk yet. An unreadable `xl list`
     // (see domains) does not prove there is none.
@@ -80,7 +80,7 @@ export const scheduler: Probe = {
       findings: [finding],
       okSummary: '',
       evidence,
-      remedies: [schedCredit()],
+      remedies: [schedCredit(grub.editFile)],
       metrics,
     });
   },

@@ -3,6 +3,7 @@
 // after its daemons died). Enablement is read the way the host's init system keeps it.
 import { type Finding, fromFindings, type MetricSample, type Probe, type Remedy } from '../check.js';
 import { type Context, commandProblem, type InitSystem } from '../context.js';
+import { bootRunlevels, initScriptNeeds, isRunlevelName } from '../parsers/openrc.js';
 import { ParseError } from '../parsers/parse-error.js';
 import {
   findXenDaemons,
@@ -17,12 +18,23 @@ import { startXenDaemons } from '../remedies/start-xen-daemons.js';
 import type { XenService } from '../remedies/xen-services.js';
 
 /** The services that start Xen's daemons and domains, wherever they exist. */
-const SERVICES = ['xencommons', 'xenstored', 'xenconsoled', 'xendomains', 'xen-watchdog', 'xen'] as const;
+const SERVICES = [
+  'xencommons',
+  'xenstored',
+  'xenconsoled',
+  'xen-init-dom0',
+  'xendomains',
+  'xen-watchdog',
+  'xen',
+] as const;
 type ServiceName = (typeof SERVICES)[number];
 /** Services that start xenstored and xenconsoled themselves (upstream SysV/OpenRC, Debian). */
 const UMBRELLAS: readonly ServiceName[] = ['xencommons', 'xen'];
 /** xen-watchdog reboots the host when dom0 stops petting it: an opt-in, so a disabled one is no finding. */
 const OPTIONAL: readonly ServiceName[] = ['xen-watchdog'];
+
+/** A bound on init scripts read to follow `need` (a real boot set has a few dozen). */
+const MAX_INIT_SCRIPTS = 200;
 
 const UNIT_LIST = ['systemctl', 'list-unit-files', '--no-pager', 'xen*'] as const;
 
@@ -91,8 +103,12 @@ export const xenDaemons: Probe = {
     }
 
     // A disabled daemon service is covered when an enabled umbrella service starts the daemons.
+    // Gentoo's OpenRC xencommons only loads modules: its own xenstored and xenconsoled scripts start them.
     const umbrellaEnabled = states.some(
-      (s) => UMBRELLAS.includes(s.service.name as ServiceName) && s.enabled === true,
+      (s) =>
+        UMBRELLAS.includes(s.service.name as ServiceName) &&
+        !(s.service.manager === 'openrc' && s.service.name === 'xencommons') &&
+        s.enabled === true,
     );
     const disabled = states.filter(
       (s) =>
@@ -116,13 +132,23 @@ export const xenDaemons: Probe = {
       : unknown.length > 0
         ? `${unknown.join(', ')}: enabled at boot or not cannot be told`
         : `${states.length} Xen services enabled`;
-    return fromFindings({
+    const outcome = fromFindings({
       findings,
       okSummary: `${running.join(' and ')} running; ${enablement}`,
       evidence,
       remedies,
       metrics,
     });
+    // Enablement that could not be read is blindness, never ok; a daemon that is down still says fail.
+    if (services.problem && outcome.status !== 'fail') {
+      const seen = outcome.status === 'ok' ? `${running.join(' and ')} running` : outcome.summary;
+      return {
+        ...outcome,
+        status: 'error',
+        summary: `${seen}; cannot tell which Xen services start at boot: ${services.problem}`,
+      };
+    }
+    return outcome;
   },
 };
 
@@ -147,11 +173,13 @@ interface Services {
   states: ServiceState[];
   /** Whether enablement could be read at all. */
   checked: boolean;
+  /** Why it could not be read (a failed command, output of a shape the parser does not know). */
+  problem?: string;
   evidence: string[];
 }
 
 async function readServices(ctx: Context, init: InitSystem): Promise<Services> {
-  if (init === 'openrc') return { states: await openrcStates(ctx), checked: true, evidence: [] };
+  if (init === 'openrc') return openrcStates(ctx);
   if (init === 'systemd') return systemdStates(ctx);
   if (init === 'sysvinit') return { states: await sysvStates(ctx), checked: true, evidence: [] };
   return {
@@ -161,21 +189,99 @@ async function readServices(ctx: Context, init: InitSystem): Promise<Services> {
   };
 }
 
-// OpenRC: a script in /etc/init.d is enabled when linked into the boot or default runlevel.
-async function openrcStates(ctx: Context): Promise<ServiceState[]> {
+// OpenRC: a script starts at boot when it is in a runlevel the boot enters (sysinit, the boot level, the
+// softlevel the kernel command line selects, and the runlevels stacked into them), or is `need`ed by one.
+async function openrcStates(ctx: Context): Promise<Services> {
+  const cmdline = (await ctx.host.readFileIfExists('/proc/cmdline')) ?? '';
+  const levels = bootRunlevels(cmdline);
+  const evidence = [
+    `OpenRC boots into: sysinit, ${levels.bootlevel}, ${levels.softlevel} (${levels.source})`,
+  ];
+  const inLevel = new Map<string, string>();
+  const entered: string[] = [];
+  for (const level of ['sysinit', levels.bootlevel, levels.softlevel]) {
+    const found = await readRunlevel(ctx, level, inLevel, entered);
+    if (!found) evidence.push(`/etc/runlevels/${level}: missing, so OpenRC starts nothing from it`);
+  }
+  if (entered.length > 3) evidence.push(`runlevels entered with their stacks: ${entered.join(', ')}`);
+  const neededBy = await neededServices(ctx, [...inLevel.keys()]);
+  const bootSet = `the runlevels this boot enters (${entered.join(', ')})`;
   const states = await Promise.all(
     SERVICES.map(async (name): Promise<ServiceState | undefined> => {
       if (!(await ctx.host.exists(`/etc/init.d/${name}`))) return undefined;
-      const service: XenService = { manager: 'openrc', name };
-      for (const level of ['boot', 'default']) {
-        if (await ctx.host.exists(`/etc/runlevels/${level}/${name}`)) {
-          return { service, enabled: true, detail: `in the ${level} runlevel` };
-        }
+      const level = inLevel.get(name);
+      const needer = neededBy.get(name);
+      if (level !== undefined) {
+        return { service: { manager: 'openrc', name }, enabled: true, detail: `in the ${level} runlevel` };
       }
-      return { service, enabled: false, detail: 'in neither the boot nor the default runlevel' };
+      if (needer !== undefined) {
+        return { service: { manager: 'openrc', name }, enabled: true, detail: `needed by ${needer}` };
+      }
+      const started = await ctx.host.exists(`/run/openrc/started/${name}`);
+      // Added where this boot goes: the softlevel, never "default" behind an admin's custom runlevel.
+      return {
+        service: { manager: 'openrc', name, runlevel: levels.softlevel },
+        enabled: false,
+        detail: `in none of ${bootSet}${started ? '; started now by hand (/run/openrc/started)' : ''}`,
+      };
     }),
   );
-  return states.filter((s): s is ServiceState => s !== undefined);
+  return {
+    states: states.filter((s): s is ServiceState => s !== undefined),
+    checked: true,
+    evidence,
+  };
+}
+
+/**
+ * Adds the services of one runlevel and of the runlevels stacked into it (`rc-update -s add default xen`
+ * links /etc/runlevels/xen/default to ../default) to `inLevel`; false when the runlevel does not exist.
+ */
+async function readRunlevel(
+  ctx: Context,
+  level: string,
+  inLevel: Map<string, string>,
+  entered: string[],
+): Promise<boolean> {
+  if (entered.includes(level)) return true;
+  const entries = await ctx.host.listDir(`/etc/runlevels/${level}`);
+  if (entries === undefined) return false;
+  entered.push(level);
+  for (const entry of entries) {
+    const entryPath = `/etc/runlevels/${level}/${entry}`;
+    const link = await ctx.host.readLink(entryPath);
+    // OpenRC stacks the runlevel named like the entry when the entry is a directory (or a link to one).
+    const isStack =
+      link === undefined
+        ? (await ctx.host.listDir(entryPath)) !== undefined
+        : /^\.\.\/[^/]+\/?$/.test(link) || link.startsWith('/etc/runlevels/');
+    if (isStack) {
+      if (isRunlevelName(entry)) await readRunlevel(ctx, entry, inLevel, entered);
+    } else if (!inLevel.has(entry)) {
+      inLevel.set(entry, level);
+    }
+  }
+  return true;
+}
+
+/** Services pulled in by `need` from the given ones, transitively: name -> the service that needs it. */
+async function neededServices(ctx: Context, roots: readonly string[]): Promise<Map<string, string>> {
+  const neededBy = new Map<string, string>();
+  const queue = [...roots];
+  const read = new Set<string>();
+  while (queue.length > 0 && read.size < MAX_INIT_SCRIPTS) {
+    const name = queue.shift() as string;
+    if (read.has(name)) continue;
+    read.add(name);
+    const script = await ctx.host.readFileIfExists(`/etc/init.d/${name}`).catch(() => undefined);
+    if (script === undefined) continue;
+    for (const need of initScriptNeeds(script)) {
+      if (roots.includes(need) || neededBy.has(need)) continue;
+      neededBy.set(need, name);
+      queue.push(need);
+    }
+  }
+  return neededBy;
 }
 
 // SysV (also systemd's units generated from /etc/init.d): enabled when a start link exists in rc2-5.d.
@@ -208,20 +314,44 @@ async function systemdStates(ctx: Context): Promise<Services> {
   const result = await ctx.run(UNIT_LIST);
   const problem = commandProblem(result, [0, 1]);
   if (problem) {
-    return { states: [], checked: false, evidence: [`services: not checked (${problem.summary})`] };
+    return {
+      states: [],
+      checked: false,
+      problem: problem.summary,
+      evidence: [`services: not checked (${problem.summary})`, ...problem.evidence],
+    };
   }
   let units: UnitFile[];
   try {
     units = parseUnitFiles(result.stdout);
   } catch (caught) {
     if (!(caught instanceof ParseError)) throw caught;
-    return { states: [], checked: false, evidence: [`services: not checked (${caught.message})`] };
+    return {
+      states: [],
+      checked: false,
+      problem: `could not parse \`${result.command}\`: ${caught.expected}`,
+      evidence: [`services: not checked (${caught.message})`],
+    };
   }
   const byName = new Map(units.map((u) => [u.unit, u]));
   const states: ServiceState[] = [];
+  const evidence: string[] = [];
+  // Xen's own systemd units (source builds, Fedora): they start the daemons, and the xencommons script that
+  // `make install` also leaves in /etc/init.d (which systemd turns into a generated unit) is their SysV
+  // fallback, not a service to enable.
+  const nativeDaemonUnits = ['xenstored', 'xenconsoled'].filter((name) => {
+    const state = byName.get(`${name}.service`)?.state;
+    return state !== undefined && state !== 'generated';
+  });
   for (const name of SERVICES) {
     const unit = byName.get(`${name}.service`);
     if (!unit) continue;
+    if (name === 'xencommons' && unit.state === 'generated' && nativeDaemonUnits.length > 0) {
+      evidence.push(
+        `xencommons.service: generated from /etc/init.d/xencommons, not judged: ${nativeDaemonUnits.map((n) => `${n}.service`).join(' and ')} start the daemons`,
+      );
+      continue;
+    }
     const masked = unit.state.startsWith('masked');
     const service: XenService = masked ? { manager: 'systemd', name, masked } : { manager: 'systemd', name };
     if (unit.state === 'generated') {
@@ -238,7 +368,7 @@ async function systemdStates(ctx: Context): Promise<Services> {
       states.push({ service, enabled: true, detail: unit.state });
     }
   }
-  return { states, checked: true, evidence: [] };
+  return { states, checked: true, evidence };
 }
 
 /** Which service to (re)start for the missing daemons: the daemon's own, else the umbrella's. */

@@ -8,7 +8,7 @@ export function enableXenServices(services: readonly XenService[]): Remedy {
   for (const service of services) {
     const unit = serviceLabel(service);
     if (service.manager === 'openrc') {
-      actions.push({ argv: ['rc-update', 'add', service.name, 'default'] });
+      actions.push({ argv: ['rc-update', 'add', service.name, service.runlevel ?? 'default'] });
     } else if (service.manager === 'systemd') {
       if (service.masked) actions.push({ argv: ['systemctl', 'unmask', unit] });
       // For a unit generated from /etc/init.d, systemctl hands this to update-rc.d / systemd-sysv-install.

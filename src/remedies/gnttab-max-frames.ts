@@ -1,7 +1,7 @@
 import type { Remedy } from '../check.js';
 
 /** A domain is close to (or at) its grant frame limit: raise the limit for every domain on the Xen line. */
-export function gnttabMaxFrames(frames = 256): Remedy {
+export function gnttabMaxFrames(frames = 256, grubFile = '/etc/default/grub'): Remedy {
   return {
     id: 'gnttab-max-frames',
     title: `Raise the grant table limit: gnttab_max_frames=${frames} on the Xen command line`,
@@ -10,7 +10,8 @@ export function gnttabMaxFrames(frames = 256): Remedy {
     ],
     files: [
       {
-        path: '/etc/default/grub',
+        // Where GRUB_CMDLINE_XEN_DEFAULT is set last (a grub.d/*.cfg overrides /etc/default/grub).
+        path: grubFile,
         change: `add gnttab_max_frames=${frames} to GRUB_CMDLINE_XEN_DEFAULT (replacing any gnttab_max_frames= there)`,
         edit: { kind: 'xen-cmdline', set: { gnttab_max_frames: String(frames) } },
       },

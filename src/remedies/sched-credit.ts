@@ -1,7 +1,7 @@
 import type { Remedy } from '../check.js';
 
 /** credit2 can stall domU vCPUs on busy hosts: boot Xen with the credit scheduler. */
-export function schedCredit(): Remedy {
+export function schedCredit(grubFile = '/etc/default/grub'): Remedy {
   return {
     id: 'sched-credit',
     title: 'Boot Xen with the credit scheduler: sched=credit on the Xen command line',
@@ -10,7 +10,8 @@ export function schedCredit(): Remedy {
     ],
     files: [
       {
-        path: '/etc/default/grub',
+        // Where GRUB_CMDLINE_XEN_DEFAULT is set last (a grub.d/*.cfg overrides /etc/default/grub).
+        path: grubFile,
         change: 'add sched=credit to GRUB_CMDLINE_XEN_DEFAULT (replacing any sched= there)',
         edit: { kind: 'xen-cmdline', set: { sched: 'credit' } },
       },

@@ -10,6 +10,8 @@ export interface XenService {
   name: string;
   /** systemd: the unit is masked and must be unmasked before it can be enabled or started. */
   masked?: boolean;
+  /** OpenRC: the runlevel to add it to (the one the host boots into); "default" when not given. */
+  runlevel?: string;
 }
 
 /** The name a person types: "xen.service" for systemd, the script name otherwise. */

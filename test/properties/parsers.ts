@@ -14,6 +14,7 @@ import {
 import { isEnabled, parseKernelConfig } from '../../src/parsers/kernel-config.js';
 import { classifyKernelMessage, parseKmsgRecord } from '../../src/parsers/kmsg.js';
 import { parseNetSnmp } from '../../src/parsers/net-snmp.js';
+import { bootRunlevels, initScriptNeeds } from '../../src/parsers/openrc.js';
 import { parseProcMounts } from '../../src/parsers/proc-mounts.js';
 import { findXenDaemons, pidsFromProcListing } from '../../src/parsers/processes.js';
 import { parseUnitFiles } from '../../src/parsers/systemctl.js';
@@ -143,6 +144,18 @@ export const PARSERS: ParserCase[] = [
     samples: [
       ...real('boot/config-6.1.0-56-amd64'),
       gunzipSync(readFileSync(path.join(HOSTS, 'plain-linux/proc/config.gz'))).toString('utf8'),
+    ],
+    crlfSame: true,
+  },
+  {
+    name: 'openrc: bootRunlevels, initScriptNeeds',
+    parse: (text) => [bootRunlevels(text), initScriptNeeds(text)],
+    // The kernel command lines of the real hosts; init scripts are excerpts of Gentoo's (see its MADE-UP.md).
+    samples: [
+      ...real('proc/cmdline'),
+      ...['xendomains', 'xenstored', 'xenconsoled'].map((name) =>
+        readFileSync(path.join(HOSTS, `gentoo-openrc-softlevel/etc/init.d/${name}`), 'utf8'),
+      ),
     ],
     crlfSame: true,
   },
