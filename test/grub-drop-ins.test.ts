@@ -5,7 +5,7 @@ import { effectiveGrubXen } from '../src/parsers/grub-default.js';
 import { ParseError } from '../src/parsers/parse-error.js';
 import { dom0Memory } from '../src/probes/dom0-memory.js';
 import { scheduler } from '../src/probes/scheduler.js';
-import { setXenCmdline } from '../src/remedies/edits/xen-cmdline.js';
+import { setXenCmdline } from '../src/fix/edits/xen-cmdline.js';
 import { hostFile, runOn } from './helpers.js';
 
 const HOST = 'debian12-grub-xen-cfg';
