@@ -3,7 +3,7 @@
 // `xendoctor serve` turns it into exit 78 (EX_CONFIG from sysexits.h) before anything starts.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ParsedArgs } from './args.js';
+import type { FlagTable, ParsedArgs } from './args.js';
 import { defaultSettings, type Settings } from './context.js';
 import type { HostOptions } from './host/host.js';
 import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host/options.js';
@@ -70,11 +70,30 @@ export interface WebSettings {
  * check, the textfile cron job and the daemon never disagree about the same host.
  */
 export const sharedConfigFlags = {
-  config: { value: true },
-  'disable-check': { value: true, repeat: true },
-  'enable-check': { value: true, repeat: true },
-  strict: {},
-} as const;
+  config: {
+    value: true,
+    arg: 'FILE',
+    env: 'XENDOCTOR_CONFIG',
+    default: DEFAULT_CONFIG_FILE,
+    complete: 'file',
+    help: 'settings shared by report, serve and fix (read if present); see docs/configuration.md',
+  },
+  'disable-check': {
+    value: true,
+    repeat: true,
+    arg: 'ID',
+    complete: 'checks',
+    help: 'do not run this check (config: checks.ID.enabled false)',
+  },
+  'enable-check': {
+    value: true,
+    repeat: true,
+    arg: 'ID',
+    complete: 'checks',
+    help: 'run this check even if the config file disables it',
+  },
+  strict: { help: 'advice counts as warn (config key "strict")' },
+} as const satisfies FlagTable;
 
 /** The probes a config leaves on (checks.ID.enabled false or --disable-check ID turn one off). */
 export function enabledProbes<T extends { id: string }>(
@@ -86,18 +105,61 @@ export function enabledProbes<T extends { id: string }>(
 
 /** Flags of `xendoctor serve` that carry settings (hostFlags come from host/options.ts). */
 export const configFlags = {
-  config: { value: true },
-  'web.listen-address': { value: true },
-  'web.telemetry-path': { value: true },
-  interval: { value: true },
-  'log-level': { value: true },
-  'web.config.file': { value: true },
-  'web.rate-limit': { value: true },
-  'web.max-connections': { value: true },
-  'disable-check': { value: true, repeat: true },
-  'enable-check': { value: true, repeat: true },
-  strict: {},
-} as const;
+  config: sharedConfigFlags.config,
+  'web.listen-address': {
+    value: true,
+    arg: 'ADDR',
+    env: 'XENDOCTOR_LISTEN_ADDRESS',
+    default: `:${DEFAULT_PORT}`,
+    help: 'where to listen (config: listenAddress)',
+  },
+  'web.telemetry-path': {
+    value: true,
+    arg: 'PATH',
+    env: 'XENDOCTOR_TELEMETRY_PATH',
+    default: '/metrics',
+    help: 'path of the metrics (config: telemetryPath)',
+  },
+  interval: {
+    value: true,
+    arg: 'SECONDS',
+    env: 'XENDOCTOR_INTERVAL',
+    default: '60',
+    help: 'seconds between runs, or "30s", "5m", "1h" (config: interval)',
+  },
+  'log-level': {
+    value: true,
+    arg: 'LEVEL',
+    env: 'XENDOCTOR_LOG_LEVEL',
+    default: 'info',
+    complete: LOG_LEVELS,
+    help: 'log level (config: logLevel)',
+  },
+  'web.config.file': {
+    value: true,
+    arg: 'FILE',
+    env: 'XENDOCTOR_WEB_CONFIG_FILE',
+    complete: 'file',
+    help: 'TLS, basic auth, headers: the exporter-toolkit YAML node_exporter takes; re-read on change and SIGHUP (config: webConfigFile)',
+  },
+  'web.rate-limit': {
+    value: true,
+    arg: 'N',
+    env: 'XENDOCTOR_RATE_LIMIT',
+    default: String(DEFAULT_RATE_LIMIT),
+    help: 'requests/s per client address, burst 2N, 0 = off (config: rateLimit)',
+  },
+  'web.max-connections': {
+    value: true,
+    arg: 'N',
+    env: 'XENDOCTOR_MAX_CONNECTIONS',
+    default: String(DEFAULT_MAX_CONNECTIONS),
+    help: 'open connections at most (config: maxConnections)',
+  },
+  'disable-check': sharedConfigFlags['disable-check'],
+  'enable-check': sharedConfigFlags['enable-check'],
+  strict: sharedConfigFlags.strict,
+} as const satisfies FlagTable;
 
 const FILE_KEYS = [
   'listenAddress',

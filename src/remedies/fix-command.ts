@@ -4,9 +4,11 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
-import { enabledProbes, loadConfig, sharedConfigFlags } from '../config.js';
+import { type Command, commandNamed, fixFlags } from '../commands.js';
+import { enabledProbes, loadConfig } from '../config.js';
+import { helpOrVersion } from '../help.js';
 import { createHost, type Host } from '../host/host.js';
-import { hostFlags, hostOptionsFrom } from '../host/options.js';
+import { hostOptionsFrom } from '../host/options.js';
 import { runReport } from '../report/run.js';
 import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoBackup } from './apply.js';
 import { withFixLock } from './lock.js';
@@ -22,40 +24,6 @@ export const FIX_EXIT = {
   pending: 1,
   /** Something was refused or failed (a changed file, EROFS, a command that failed...); see the messages. */
   failed: 2,
-} as const;
-
-const usage = `Usage: xendoctor fix [options]                 show the plan: diffs and commands; changes nothing
-       xendoctor fix --apply [--only ID]... [--yes]  apply it (asks first on a terminal)
-       xendoctor fix --undo [BACKUP] [--yes]      restore the files of the last apply (or of BACKUP)
-
-Options:
-  --apply                apply the plan: edit files (atomically, with a backup) and run the runtime commands
-  --only ID              only this remedy (repeatable); ids are shown in the plan
-  --json                 the plan as JSON (for config management); changes nothing
-  --yes                  do not ask for confirmation (needed when stdin is not a terminal)
-  --undo [BACKUP]        restore the files saved under ${BACKUPS_DIR}/BACKUP (default: the newest)
-  --root, --path, --replay, --timeout   as for the report
-  --config FILE, --disable-check ID, --enable-check ID, --strict   as for the report (the same config file)
-  -h, --help             this help
-
-xendoctor never reboots: boot-time changes end with the command to run (grub-mkconfig) and "reboot needed".
-Runtime commands are not undone by --undo; the files are, byte for byte.
-
-Exit codes: 0 nothing to do / done, 1 plan has changes to apply (or the prompt was declined), 2 something
-was refused or failed (nothing or not everything applied; see the messages), 3 internal error, 64 usage
-(including: no terminal and no --yes; run inside the daemon).
-`;
-
-const fixFlags = {
-  ...hostFlags,
-  ...sharedConfigFlags,
-  apply: {},
-  json: {},
-  only: { value: true, repeat: true },
-  yes: {},
-  undo: {},
-  help: {},
-  h: {},
 } as const;
 
 /** What fix needs from the outside world; tests replace any of it. */
@@ -88,10 +56,7 @@ export async function fixCommand(argv: readonly string[]): Promise<number> {
 export async function runFix(argv: readonly string[], deps: FixDeps): Promise<number> {
   const args = parseArgs(argv, fixFlags);
   const has = (name: string) => args.flags.has(name);
-  if (has('help') || has('h')) {
-    deps.write(usage);
-    return FIX_EXIT.ok;
-  }
+  if (helpOrVersion(args.flags, commandNamed('fix') as Command, deps.write)) return FIX_EXIT.ok;
   if (deps.env.XENDOCTOR_DAEMON) {
     throw new UsageError(
       'fix does not run inside the xendoctor daemon (XENDOCTOR_DAEMON is set): run it by hand',
