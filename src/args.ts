@@ -104,9 +104,9 @@ function usageErrorFrom(caught: unknown, argv: readonly string[], spec: FlagTabl
     const hint = /^-[^-]{2,}/.test(shown) && spec[shown.slice(1)] ? ` (did you mean -${shown}?)` : '';
     return new UsageError(`unknown flag ${shown}${hint}`);
   }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted !== undefined) {
-    const name = quoted.replace(/^-+/, '').split(' ')[0] ?? '';
-    const long = spec[name] ? name : (Object.entries(spec).find(([, f]) => f.short === name)?.[0] ?? name);
+  // "Option '-h, --help' does not take an argument", "Option '--root <value>' argument missing".
+  const long = /'(?:-\w, )?--([\w.-]+)/.exec(caught.message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && long !== undefined) {
     if (spec[long]?.value) return new UsageError(`flag --${long} needs a value`);
     return new UsageError(`flag --${long} takes no value`);
   }

@@ -3,7 +3,7 @@
 // `xendoctor serve` turns it into exit 78 (EX_CONFIG from sysexits.h) before anything starts.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { FlagTable, ParsedArgs } from './args.js';
+import { type FlagTable, type ParsedArgs, UsageError } from './args.js';
 import { defaultSettings, type Settings } from './context.js';
 import type { HostOptions } from './host/host.js';
 import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host/options.js';
@@ -296,7 +296,8 @@ export function loadConfig(
   ] as const) {
     for (const id of args.flags.get(flagName) ?? []) {
       if (!knownChecks.includes(id)) {
-        throw new ConfigError(`--${flagName}: unknown check ${JSON.stringify(id)} (see --list-checks)`);
+        // A typo on the command line is a usage error (64) on every face, as `--check nope` is.
+        throw new UsageError(`flag --${flagName}: unknown check ${JSON.stringify(id)} (see --list-checks)`);
       }
       checks[id] = { ...(checks[id] ?? { enabled }), enabled };
     }

@@ -5,6 +5,7 @@ import { parseArgs, UsageError } from '../args.js';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '../config.js';
 import { type Command, commandNamed, serveFlags } from '../commands.js';
 import { helpOrVersion } from '../help.js';
+import { hostOptionsFrom } from '../host/options.js';
 import { probes } from '../probes/index.js';
 
 export async function serveCommand(argv: readonly string[]): Promise<number> {
@@ -13,6 +14,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   }
   if (helpOrVersion(args.flags, commandNamed('serve') as Command)) return 0;
+  // The host seam's flags and variables are usage errors (64) here as in report, fix and capture.
+  hostOptionsFrom(args, process.env);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(

@@ -1,6 +1,7 @@
 // `xendoctor fix`: runs the report, turns the findings into a plan (diffs, commands, what needs a reboot)
 // and, with --apply, applies it after a confirmation; --undo restores the files of the last apply. It never
 // reboots, and it refuses to run inside the daemon (XENDOCTOR_DAEMON): a remedy is an admin's decision.
+import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
@@ -11,6 +12,7 @@ import { createHost, type Host } from '../host/host.js';
 import { hostOptionsFrom } from '../host/options.js';
 import { runReport } from '../report/run.js';
 import { applyPlan, BACKUPS_DIR, FixError, type FixFs, findBackup, nodeFs, undoBackup } from './apply.js';
+import { REMEDY_IDS } from './ids.js';
 import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 import { planDocument } from './plan-document.js';
@@ -71,6 +73,10 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
   const maxPositionals = has('undo') ? 1 : 0;
   if (args.positionals.length > maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[maxPositionals])}`);
+  }
+  for (const id of args.flags.get('only') ?? []) {
+    if (!(REMEDY_IDS as readonly string[]).includes(id))
+      throw new UsageError(`flag --only: unknown remedy ${JSON.stringify(id)} (see xendoctor fix --help)`);
   }
   hostOptionsFrom(args, deps.env);
   // The same config file as the report and the daemon: a check they leave off is never fixed here.
@@ -155,12 +161,20 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
       applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say }),
     );
     if (result.backup && result.written > 0) {
-      say(
-        `Backup of the old files: ${BACKUPS_DIR}/${result.backup} (undo: xendoctor fix --undo ${result.backup})`,
-      );
+      // Where the backup really is: under --root when one was given.
+      const backupDir = path.join(host.root, BACKUPS_DIR, result.backup);
+      say(`Backup of the old files: ${backupDir} (undo: xendoctor fix --undo ${result.backup})`);
     }
     if (!result.failed) deps.write(renderAfterwards(toApply));
-    return result.failed || blocked ? FIX_EXIT.failed : FIX_EXIT.ok;
+    const refused = plan.remedies.filter((r) => r.state === 'blocked').map((r) => r.remedy.id);
+    if (result.failed || blocked) {
+      say(
+        `Not done: ${result.failed ? 'something failed (see above)' : `refused: ${refused.join(', ')} (see REFUSED above)`}.`,
+      );
+      return FIX_EXIT.failed;
+    }
+    say('Done.');
+    return FIX_EXIT.ok;
   } catch (error) {
     if (error instanceof FixError) {
       say(`xendoctor fix: ${error.message}`);
@@ -225,10 +239,17 @@ export function renderPlan(plan: Plan, options: { applying: boolean }): string {
       `${count('done')} already applied, ${count('manual')} by hand only, ${count('blocked')} refused.`,
   );
   const boot = plan.remedies.filter((r) => r.remedy.reboot && (r.state === 'apply' || r.state === 'done'));
+  const laterBoot = plan.remedies.filter((r) => r.remedy.reboot && !boot.includes(r));
   if (boot.length > 0) {
     out.push(
       `Boot-time changes (${boot.map((r) => r.remedy.id).join(', ')}) take effect only after the commands above ` +
         '(grub-mkconfig) and a reboot: reboot needed. xendoctor never reboots.',
+    );
+  }
+  if (laterBoot.length > 0) {
+    // fix --json counts these in rebootNeeded too: the text says the same.
+    out.push(
+      `Reboot needed also for ${laterBoot.map((r) => r.remedy.id).join(', ')} once done (by hand, or once no longer refused).`,
     );
   }
   return `${out.join('\n')}\n`;
@@ -246,8 +267,7 @@ function renderAfterwards(applied: readonly RemedyPlan[]): string {
   if (reboot.length > 0) {
     out.push(`Reboot needed for ${reboot.map((r) => r.remedy.id).join(', ')} (xendoctor never reboots).`);
   }
-  out.push('Done.');
-  return `${out.join('\n')}\n`;
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 function rootNote(root: string): string {
