@@ -140,9 +140,9 @@ export const COMMANDS: readonly Command[] = [
     name: 'fix',
     summary: 'preview (default) or apply remedies, or undo the last apply',
     synopsis: [
-      'xendoctor fix [options]                 the plan: diffs and commands; changes nothing',
-      'xendoctor fix --apply [--only ID]... [--yes]   apply it (asks on a terminal)',
-      'xendoctor fix --undo [BACKUP] [--yes]   restore the files of the last apply',
+      'xendoctor fix [options]                 show the plan; changes nothing',
+      'xendoctor fix --apply [--only ID]... [--yes]   apply it',
+      'xendoctor fix --undo [BACKUP] [--yes]   undo the last apply',
     ],
     description:
       'xendoctor never reboots: boot-time changes end with the command to run (grub-mkconfig) and ' +

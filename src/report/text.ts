@@ -42,7 +42,9 @@ export function renderText(doc: ReportDocument, options: { colour: boolean; widt
           : '';
     // Wrapped without the colour codes (they take no columns), then the status word is painted.
     const word = words[check.status];
-    const [first = '', ...more] = para(`${word}${detail}`, `${label}${dots} `, ' '.repeat(WIDTH + 1));
+    // Under the status column while it leaves room (as virt-host-validate), else a plain hanging indent.
+    const hang = width - (WIDTH + 1) >= 30 ? ' '.repeat(WIDTH + 1) : '    ';
+    const [first = '', ...more] = para(`${word}${detail}`, `${label}${dots} `, hang);
     out.push(
       `${label}${dots} ${paint(check.status, word)}${first.slice(label.length + dots.length + 1 + word.length)}`,
     );

@@ -23,8 +23,8 @@ export function wrap(text: string, width: number): string[] {
 /** Wraps `text` to `width` with `first` before the first line and `indent` before the others. */
 export function wrapIndented(text: string, width: number, first: string, indent: string): string[] {
   if (width <= 0) return [`${first}${text}`];
-  const [head = '', ...tail] = wrap(text, Math.max(20, width - first.length));
+  const [head = '', ...tail] = wrap(text, Math.max(1, width - first.length));
   const rest = tail.join(' ');
-  const more = rest === '' ? [] : wrap(rest, Math.max(20, width - indent.length));
+  const more = rest === '' ? [] : wrap(rest, Math.max(1, width - indent.length));
   return [`${first}${head}`, ...more.map((line) => `${indent}${line}`)];
 }
