@@ -10,7 +10,6 @@ import { probes, selectProbes } from './probes/index.js';
 import { runReport } from './report/run.js';
 import { renderText } from './report/text.js';
 import { colorWhen, outputWidth, useColour } from './terminal.js';
-import { VERSION } from './version.js';
 
 export const EXIT_USAGE = 64;
 
