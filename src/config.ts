@@ -262,9 +262,10 @@ export function loadConfig(
     const problem = rootProblem(rootPick.where, host.root);
     if (problem) throw new ConfigError(problem);
   }
-  const searchPick = replay
-    ? { value: path.join(replay, 'commands') as unknown, where: '--replay' }
-    : pick('path', 'XENDOCTOR_PATH', 'path');
+  // A capture's commands are answered by the agent's own replayer (src/host/replay.ts): nothing in it runs,
+  // and a copied capture whose commands/ links no longer resolve replays the same.
+  if (replay) host.replay = host.root;
+  const searchPick = replay ? undefined : pick('path', 'XENDOCTOR_PATH', 'path');
   if (searchPick) {
     host.path = parseString(searchPick.where, searchPick.value)
       .split(':')
