@@ -128,9 +128,7 @@ describe('discoverability', () => {
       expect(help.stdout).toContain('-V, --version');
       expect(xendoctor([command, '-V'])).toMatchObject({ code: 0, stdout: `xendoctor ${VERSION}\n` });
       // Every line fits in 80 columns when stdout is not a terminal.
-      expect(
-        help.stdout.split('\n').filter((line) => line.length > 80),
-      ).toEqual([]);
+      expect(help.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     },
   );
 
