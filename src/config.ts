@@ -3,7 +3,7 @@
 // `xendoctor serve` turns it into exit 78 (EX_CONFIG from sysexits.h) before anything starts.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ParsedArgs } from './args.js';
+import { type FlagTable, type ParsedArgs, UsageError } from './args.js';
 import { defaultSettings, type Settings } from './context.js';
 import type { HostOptions } from './host/host.js';
 import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host-flags.js';
@@ -79,11 +79,30 @@ export interface WebSettings {
  * check, the textfile cron job and the daemon never disagree about the same host.
  */
 export const sharedConfigFlags = {
-  config: { value: true },
-  'disable-check': { value: true, repeat: true },
-  'enable-check': { value: true, repeat: true },
-  strict: {},
-} as const;
+  config: {
+    value: true,
+    arg: 'FILE',
+    env: 'XENDOCTOR_CONFIG',
+    default: DEFAULT_CONFIG_FILE,
+    complete: 'file',
+    help: 'settings shared by report, serve and fix (read if present); see docs/configuration.md',
+  },
+  'disable-check': {
+    value: true,
+    repeat: true,
+    arg: 'ID',
+    complete: 'checks',
+    help: 'do not run this check (config: checks.ID.enabled false)',
+  },
+  'enable-check': {
+    value: true,
+    repeat: true,
+    arg: 'ID',
+    complete: 'checks',
+    help: 'run this check even if the config file disables it',
+  },
+  strict: { help: 'advice counts as warn (config key "strict")' },
+} as const satisfies FlagTable;
 
 /** The probes a config leaves on (checks.ID.enabled false or --disable-check ID turn one off). */
 export function enabledProbes<T extends { id: string }>(
@@ -95,21 +114,76 @@ export function enabledProbes<T extends { id: string }>(
 
 /** Flags of `xendoctor serve` that carry settings (hostFlags come from host-flags.ts). */
 export const configFlags = {
-  config: { value: true },
-  'web.listen-address': { value: true },
-  'web.telemetry-path': { value: true },
-  interval: { value: true },
-  'log.level': { value: true },
-  'log.format': { value: true },
+  config: sharedConfigFlags.config,
+  'web.listen-address': {
+    value: true,
+    arg: 'ADDR',
+    env: 'XENDOCTOR_LISTEN_ADDRESS',
+    default: `:${DEFAULT_PORT}`,
+    help: 'where to listen (config: listenAddress)',
+  },
+  'web.telemetry-path': {
+    value: true,
+    arg: 'PATH',
+    env: 'XENDOCTOR_TELEMETRY_PATH',
+    default: '/metrics',
+    help: 'path of the metrics (config: telemetryPath)',
+  },
+  interval: {
+    value: true,
+    arg: 'SECONDS',
+    env: 'XENDOCTOR_INTERVAL',
+    default: '60',
+    help: 'seconds between runs, or "30s", "5m", "1h" (config: interval)',
+  },
+  'log.level': {
+    value: true,
+    arg: 'LEVEL',
+    env: 'XENDOCTOR_LOG_LEVEL',
+    default: 'info',
+    complete: LOG_LEVELS,
+    help: 'log level: trace, debug, info, warn, error, fatal or silent (config: logLevel)',
+  },
+  'log.format': {
+    value: true,
+    arg: 'FORMAT',
+    env: 'XENDOCTOR_LOG_FORMAT',
+    default: 'json',
+    complete: ['json', 'logfmt'],
+    help: 'log line format: json or logfmt (config: logFormat)',
+  },
   // The name before node_exporter's; kept as an alias.
-  'log-level': { value: true },
-  'web.config.file': { value: true },
-  'web.rate-limit': { value: true },
-  'web.max-connections': { value: true },
-  'disable-check': { value: true, repeat: true },
-  'enable-check': { value: true, repeat: true },
-  strict: {},
-} as const;
+  'log-level': {
+    value: true,
+    arg: 'LEVEL',
+    complete: LOG_LEVELS,
+    help: 'alias of --log.level',
+  },
+  'web.config.file': {
+    value: true,
+    arg: 'FILE',
+    env: 'XENDOCTOR_WEB_CONFIG_FILE',
+    complete: 'file',
+    help: 'TLS, basic auth, headers: the exporter-toolkit YAML node_exporter takes; re-read on change and SIGHUP (config: webConfigFile)',
+  },
+  'web.rate-limit': {
+    value: true,
+    arg: 'N',
+    env: 'XENDOCTOR_RATE_LIMIT',
+    default: String(DEFAULT_RATE_LIMIT),
+    help: 'requests/s per client address, burst 2N, 0 = off (config: rateLimit)',
+  },
+  'web.max-connections': {
+    value: true,
+    arg: 'N',
+    env: 'XENDOCTOR_MAX_CONNECTIONS',
+    default: String(DEFAULT_MAX_CONNECTIONS),
+    help: 'open connections at most (config: maxConnections)',
+  },
+  'disable-check': sharedConfigFlags['disable-check'],
+  'enable-check': sharedConfigFlags['enable-check'],
+  strict: sharedConfigFlags.strict,
+} as const satisfies FlagTable;
 
 const FILE_KEYS = [
   'listenAddress',
@@ -216,9 +290,10 @@ export function loadConfig(
     const problem = rootProblem(rootPick.where, host.root);
     if (problem) throw new ConfigError(problem);
   }
-  const searchPick = replay
-    ? { value: path.join(replay, 'commands') as unknown, where: '--replay' }
-    : pick('path', 'XENDOCTOR_PATH', 'path');
+  // A capture's commands are answered by the agent's own replayer (src/host/replay.ts): nothing in it runs,
+  // and a copied capture whose commands/ links no longer resolve replays the same.
+  if (replay) host.replay = host.root;
+  const searchPick = replay ? undefined : pick('path', 'XENDOCTOR_PATH', 'path');
   if (searchPick) {
     host.path = parseString(searchPick.where, searchPick.value)
       .split(':')
@@ -250,7 +325,8 @@ export function loadConfig(
   ] as const) {
     for (const id of args.flags.get(flagName) ?? []) {
       if (!knownChecks.includes(id)) {
-        throw new ConfigError(`--${flagName}: unknown check ${JSON.stringify(id)} (see --list-checks)`);
+        // A typo on the command line is a usage error (64) on every face, as `--check nope` is.
+        throw new UsageError(`flag --${flagName}: unknown check ${JSON.stringify(id)} (see --list-checks)`);
       }
       checks[id] = { ...(checks[id] ?? { enabled }), enabled };
     }

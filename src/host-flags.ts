@@ -3,7 +3,7 @@
 // by the agent's own replayer: nothing in a capture runs).
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { type ParsedArgs, secondsToMs, UsageError } from './args.js';
+import { type FlagTable, type ParsedArgs, secondsToMs, UsageError } from './args.js';
 import type { HostOptions } from './host/host.js';
 
 /**
@@ -27,11 +27,36 @@ export function rootProblem(where: string, root: string): string | undefined {
 }
 
 export const hostFlags = {
-  root: { value: true },
-  path: { value: true },
-  replay: { value: true },
-  timeout: { value: true },
-} as const;
+  root: {
+    value: true,
+    arg: 'DIR',
+    env: 'XENDOCTOR_ROOT',
+    default: '/',
+    complete: 'dir',
+    help: 'read host files under DIR instead of /',
+  },
+  path: {
+    value: true,
+    arg: 'DIRS',
+    env: 'XENDOCTOR_PATH',
+    default: '$PATH',
+    complete: 'dir',
+    help: 'look for commands in DIRS (colon-separated)',
+  },
+  replay: {
+    value: true,
+    arg: 'DIR',
+    complete: 'dir',
+    help: "replay a captured host (its files; its commands answered by xendoctor's own replayer)",
+  },
+  timeout: {
+    value: true,
+    arg: 'SECONDS',
+    env: 'XENDOCTOR_TIMEOUT',
+    default: '10',
+    help: `per-command timeout, ${MIN_COMMAND_TIMEOUT_SECONDS}-${MAX_COMMAND_TIMEOUT_SECONDS}`,
+  },
+} as const satisfies FlagTable;
 
 export function hostOptionsFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): HostOptions {
   const flag = (name: string) => args.flags.get(name)?.[0];

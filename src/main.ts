@@ -1,60 +1,17 @@
 // The command line. Only the report path is loaded eagerly; serve/fix/capture are imported when asked for,
 // so a one-shot report starts almost as fast as node itself.
 import { parseArgs, UsageError } from './args.js';
-import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig, sharedConfigFlags } from './config.js';
+import { type Command, commandNamed, reportFlags } from './commands.js';
+import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig } from './config.js';
+import { helpOrVersion, renderHelp, renderOverview } from './help.js';
 import { createHost } from './host/host.js';
-import { hostFlags, hostOptionsFrom } from './host-flags.js';
+import { hostOptionsFrom } from './host-flags.js';
 import { probes, selectProbes } from './probes/index.js';
 import { runReport } from './report/run.js';
 import { renderText } from './report/text.js';
-import { VERSION } from './version.js';
+import { colorWhen, outputWidth, useColour } from './terminal.js';
 
 export const EXIT_USAGE = 64;
-
-const usage = `Usage: xendoctor [report] [options]
-       xendoctor serve [options]      run the probes on a schedule and serve Prometheus metrics
-       xendoctor fix [--apply] ...    preview (default) or apply remedies; see xendoctor fix --help
-       xendoctor capture --out DIR    record what the checks read into a replayable folder (bug reports)
-
-Checks a Xen dom0 for the failures that cost admins days, with evidence and remedies.
-
-Options:
-  --json                 print one JSON document instead of text
-  --format FORMAT        text (default), json, nagios (a plugin's status line, perfdata and details) or
-                         prometheus (metrics for node_exporter's textfile collector)
-  --output FILE          with --format prometheus: write FILE atomically (temp file + rename), not stdout
-  --check ID             run only this check (repeatable); see --list-checks
-  --disable-check ID     do not run this check (repeatable); --enable-check ID undoes the config file's
-  --strict               advice counts as warn (the guides' tunings enforced); config key "strict"
-  --config FILE          settings shared with serve and fix (default /etc/xendoctor/config.json, if present;
-                         env XENDOCTOR_CONFIG); see docs/configuration.md
-  --list-checks          list check ids and titles
-  --root DIR             read host files under DIR instead of / (env XENDOCTOR_ROOT)
-  --path DIRS            look for commands in DIRS (colon-separated) instead of $PATH (env XENDOCTOR_PATH)
-  --replay DIR           replay a captured host (its files; its commands answered by xendoctor's own replayer)
-  --timeout SECONDS      per-command timeout, 0.1-3600, default 10 (env XENDOCTOR_TIMEOUT)
-  --color, --no-color    force colour on or off (default: on for a terminal, off with NO_COLOR)
-  -h, --help             this help
-  --version              print the version
-
-Exit codes: 0 all ok (advice included) or skipped, 1 a warning, 2 a failure, 3 a check could not complete
-(UNKNOWN), 64 usage error, 78 bad configuration.
-`;
-
-const reportFlags = {
-  ...hostFlags,
-  ...sharedConfigFlags,
-  json: {},
-  format: { value: true },
-  output: { value: true },
-  check: { value: true, repeat: true },
-  'list-checks': {},
-  color: {},
-  'no-color': {},
-  help: {},
-  h: {},
-  version: {},
-} as const;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -62,34 +19,43 @@ export async function main(argv: readonly string[]): Promise<number> {
   const commandArgs = command === first ? rest : argv;
   switch (command) {
     case 'report':
-      return report(commandArgs);
+      // `xendoctor --help` (no command named) shows the commands too.
+      return report(commandArgs, command !== first);
     case 'serve':
       return (await import('./exporter/serve-command.js')).serveCommand(commandArgs);
     case 'fix':
       return (await import('./fix/fix-command.js')).fixCommand(commandArgs);
     case 'capture':
       return (await import('./capture/capture-command.js')).captureCommand(commandArgs);
+    case 'completion':
+      return (await import('./completion.js')).completionCommand(commandArgs);
+    case 'help':
+      return help(commandArgs);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; try --help`);
   }
 }
 
-async function report(argv: readonly string[]): Promise<number> {
+async function report(argv: readonly string[], overview: boolean): Promise<number> {
   const args = parseArgs(argv, reportFlags);
   const has = (name: string) => args.flags.has(name);
   if (args.positionals.length > 0)
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
-  if (has('help') || has('h')) {
-    process.stdout.write(usage);
+  if (overview && args.flags.has('help')) {
+    process.stdout.write(renderOverview(outputWidth(undefined, process.env, process.stdout)));
     return 0;
   }
-  if (has('version')) {
-    process.stdout.write(`xendoctor ${VERSION}\n`);
-    return 0;
-  }
+  if (helpOrVersion(args.flags, commandNamed('report') as Command)) return 0;
+  const width = outputWidth(args.flags.get('width')?.[0], process.env, process.stdout);
+  const when = colorWhen(args.flags.get('color'), has('no-color'));
   if (has('list-checks')) {
-    const width = Math.max(...probes.map((p) => p.id.length));
-    for (const probe of probes) process.stdout.write(`${probe.id.padEnd(width)}  ${probe.title}\n`);
+    if (has('json') || args.flags.get('format')?.[0] === 'json') {
+      const list = probes.map((p) => ({ id: p.id, title: p.title }));
+      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      return 0;
+    }
+    const idWidth = Math.max(...probes.map((p) => p.id.length));
+    for (const probe of probes) process.stdout.write(`${probe.id.padEnd(idWidth)}  ${probe.title}\n`);
     return 0;
   }
   const format = args.flags.get('format')?.[0] ?? (has('json') ? 'json' : 'text');
@@ -102,8 +68,6 @@ async function report(argv: readonly string[]): Promise<number> {
   if (output !== undefined && format !== 'prometheus') {
     throw new UsageError('flag --output needs --format prometheus');
   }
-  if (has('color') && has('no-color'))
-    throw new UsageError('flags --color and --no-color contradict each other');
   // Flags and variables of the host seam are usage errors (64) before the config file is read.
   hostOptionsFrom(args, process.env);
   let config: ReturnType<typeof loadConfig>;
@@ -134,9 +98,24 @@ async function report(argv: readonly string[]): Promise<number> {
   } else if (format === 'json') {
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const colour =
-      has('color') || (!has('no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
-    process.stdout.write(renderText(document, { colour }));
+    const colour = useColour(when, process.env, process.stdout.isTTY === true);
+    process.stdout.write(renderText(document, { colour, width }));
   }
   return document.exitCode;
+}
+
+// `xendoctor help [COMMAND]`.
+function help(argv: readonly string[]): number {
+  const args = parseArgs(argv, {});
+  const width = outputWidth(undefined, process.env, process.stdout);
+  const [name, extra] = args.positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+  if (name === undefined) {
+    process.stdout.write(renderOverview(width));
+    return 0;
+  }
+  const command = commandNamed(name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; try xendoctor help`);
+  process.stdout.write(renderHelp(command, width));
+  return 0;
 }

@@ -110,9 +110,9 @@ describe('loadConfig', () => {
     expect(() => load(['--log.level', 'loud'])).toThrow(/--log.level must be one of .*got "loud"/);
   });
 
-  it('turns --replay into root and commands path, and --disable-check into a disabled check', () => {
+  it("turns --replay into root and the agent's replayer (no commands path), and --disable-check into a disabled check", () => {
     const config = load(['--replay', dir, '--disable-check', 'grant-tables']);
-    expect(config.host).toEqual({ root: dir, path: [path.join(dir, 'commands')] });
+    expect(config.host).toEqual({ root: dir, replay: dir });
     expect(config.checks['grant-tables']).toEqual({ enabled: false });
   });
 

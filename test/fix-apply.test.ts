@@ -21,6 +21,7 @@ import type { Remedy } from '../src/check.js';
 import { BACKUPS_DIR } from '../src/fix/backup.js';
 import { LOCK_FILE } from '../src/fix/lock.js';
 import { autoballoonOff } from '../src/remedies/autoballoon-off.js';
+import { bootXenEntry } from '../src/remedies/boot-xen-entry.js';
 import { gnttabMaxFrames } from '../src/remedies/gnttab-max-frames.js';
 import { mountXenfs, XENFS_FSTAB_LINE } from '../src/remedies/mount-xenfs.js';
 import { schedCredit } from '../src/remedies/sched-credit.js';
@@ -85,6 +86,16 @@ describe('xendoctor fix (plan only)', () => {
       /Boot-time changes \(gnttab-max-frames, sched-credit\).*reboot needed\. xendoctor never reboots\./,
     );
     expect(out).toContain('5 to apply (4 files, 1 command), 0 already applied, 0 by hand only, 0 refused.');
+  });
+
+  it('--json: rebootNeeded is true when a listed remedy needs a reboot, even one done by hand', async () => {
+    const root = host();
+    const { out } = await fix(root, ['--json'], [probeWith('xen-hypervisor', [bootXenEntry()], 'fail')]);
+    const doc = JSON.parse(out);
+    expect(doc.remedies).toMatchObject([{ id: 'boot-xen-entry', state: 'manual', reboot: true }]);
+    expect(doc.summary.rebootNeeded).toBe(true);
+    const text = await fix(root, [], [probeWith('xen-hypervisor', [bootXenEntry()], 'fail')]);
+    expect(text.out).toContain('Reboot needed also for boot-xen-entry once done');
   });
 
   it('--json: the same plan for machines (states, diffs, argv, hashes --apply checks), and changes nothing', async () => {
@@ -175,6 +186,9 @@ describe('xendoctor fix --apply', () => {
     const [backup] = backups(root);
     expect(backup).toBe('20261121T120001Z');
     const dir = path.join(root, BACKUPS_DIR, backup as string);
+    // The path printed is where the backup is: under the root, not under /.
+    expect(out).toContain(`Backup of the old files: ${dir} (undo: xendoctor fix --undo ${backup})`);
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Done.');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readFileSync(path.join(dir, 'files/etc/default/grub'), 'utf8')).toBe(debianGrub);
     const manifest = JSON.parse(read(root, `${BACKUPS_DIR}/${backup}/manifest.json`));
@@ -255,11 +269,15 @@ describe('xendoctor fix --apply', () => {
     expect(out).not.toContain('gnttab-max-frames');
     const changed = Object.keys(before).filter((k) => snapshot(root)[k] !== before[k]);
     expect(changed).toEqual(['etc/xen/xl.conf']);
-    const none = await fix(root, ['--apply', '--yes', '--only', 'no-such-remedy'], allProbes());
+    // A known remedy nothing suggests: nothing to do. An unknown id: a usage error, as `--check nope`.
+    const none = await fix(root, ['--apply', '--yes', '--only', 'unpause-domain'], allProbes());
     expect(none).toMatchObject({
       code: 0,
-      out: expect.stringContaining('--only no-such-remedy: no current finding suggests this remedy'),
+      out: expect.stringContaining('--only unpause-domain: no current finding suggests this remedy'),
     });
+    await expect(fix(root, ['--apply', '--yes', '--only', 'no-such-remedy'], allProbes())).rejects.toThrow(
+      /^flag --only: unknown remedy "no-such-remedy"/,
+    );
   });
 
   it('refuses without a terminal and without --yes (exit 64), and changes nothing', async () => {
@@ -433,6 +451,9 @@ describe('xendoctor fix: errors leave files untouched', () => {
     expect(code).toBe(2);
     expect(out).toContain('== autoballoon-off (refused)');
     expect(out).toContain('REFUSED: /etc/xen/xl.conf: no such file; nothing was changed');
+    // Exit 2 is never next to "Done.": the last line says what was not done.
+    expect(out).not.toMatch(/^Done\.$/m);
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Not done: refused: autoballoon-off (see REFUSED above).');
     expect(existsSync(path.join(root, 'etc/xen/xl.conf'))).toBe(false);
     expect(read(root, 'etc/default/grub')).toContain('sched=credit');
   });

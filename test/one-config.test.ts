@@ -126,8 +126,9 @@ describe('one configuration for report, textfile, nagios, serve and fix', () => 
     const run = cli(['--replay', HOST, '--config', bad]);
     expect(run.code).toBe(78);
     expect(run.stderr).toContain('pausedWarnSeconds');
+    // A typo on the command line is a usage error, as `--check nope` is (test/cli-consistency.test.ts).
     const typo = cli(['--replay', HOST, '--disable-check', 'no-such-check']);
-    expect(typo.code).toBe(78);
+    expect(typo.code).toBe(64);
     expect(typo.stderr).toContain('unknown check "no-such-check"');
   });
 });

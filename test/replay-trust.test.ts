@@ -1,16 +1,23 @@
 // Issue 12, item 6: `--replay DIR` answers commands with the agent's own replayer. A capture from a bug
 // report is a stranger's data: its replay.sh and commands/ entries never run.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/args.js';
 import { createHost } from '../src/host/host.js';
 import { hostFlags, hostOptionsFrom } from '../src/host-flags.js';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A capture whose replay.sh and commands/xl would leave a mark if anything ran them. */
 function hostileCapture(): { dir: string; mark: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-capture-'));
+  made.push(dir);
   const mark = path.join(dir, 'ran');
   const evil = `#!/bin/sh\ntouch '${mark}'\necho "host : evil"\n`;
   writeFileSync(path.join(dir, 'replay.sh'), evil);
@@ -56,6 +63,29 @@ describe('--replay', () => {
     expect((await host.run(['ethtool', '-k', 'eth0'])).notFound).toBe(true);
     expect(existsSync(mark)).toBe(false);
   });
+
+  // The command line resolves --replay through the config loader (one config for every face): that path
+  // must reach the replayer too, not put the capture's commands/ on the search path.
+  it.each([['report'], ['fix'], ['capture']])(
+    'runs nothing from the capture through the CLI: %s',
+    (command) => {
+      const { dir, mark } = hostileCapture();
+      const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
+      const out = path.join(dir, 'out');
+      const extra = command === 'capture' ? ['--out', out] : [];
+      const result = spawnSync(
+        process.execPath,
+        [cli, command, '--replay', dir, '--timeout', '0.5', ...extra],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '' },
+          timeout: 60_000,
+        },
+      );
+      expect(result.stderr).not.toMatch(/internal error|TypeError/);
+      expect(existsSync(mark)).toBe(false);
+    },
+  );
 
   it('does not follow a reply that is a link out of the capture', async () => {
     const { dir } = hostileCapture();

@@ -5,7 +5,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, UsageError } from '../args.js';
 import { createHost, type Host } from '../host/host.js';
-import { hostFlags, hostOptionsFrom } from '../host-flags.js';
+import { captureFlags, type Command, commandNamed } from '../commands.js';
+import { helpOrVersion } from '../help.js';
+import { hostOptionsFrom } from '../host-flags.js';
 import { probes } from '../probes/index.js';
 import type { ReportDocument } from '../report/document.js';
 import { runReport } from '../report/run.js';
@@ -14,25 +16,6 @@ import { type Recording, recordingHost } from './recording-host.js';
 import { parseXlList } from '../parsers/xl-list.js';
 import { Redactor } from './redact.js';
 import { type CapturePlan, hostTypeOf, planCapture, writeCapture } from './write-capture.js';
-
-const usage = `Usage: xendoctor capture --out DIR [--redact] [host options]
-
-Runs every check and records what they read on this host (files, directory listings, and the output and
-exit code of every command) into DIR, a folder that replays the host: xendoctor --replay DIR.
-Attach it to a bug report (tar czf capture.tgz -C DIR .).
-
-The capture contains this host's real data: host names, MAC addresses, UUIDs, IP addresses, the kernel
-and Xen command lines, process lists. Review it before you share it.
-
-Options:
-  --out DIR        where to write the capture (must not exist, or be empty)
-  --redact         replace host, domain and user names, MACs, UUIDs, serials and credentials with
-                   stand-ins (consistently; docs/capture.md lists what is and is not replaced)
-  --root, --path, --replay, --timeout   as for the report (capture a replayed host, e.g. in tests)
-  -h, --help       this help
-`;
-
-const captureFlags = { ...hostFlags, out: { value: true }, redact: {}, help: {}, h: {} } as const;
 
 export interface CaptureResult {
   document: ReportDocument;
@@ -92,10 +75,7 @@ function userNamesOf(recording: Recording): string[] {
 
 export async function captureCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, captureFlags);
-  if (args.flags.has('help') || args.flags.has('h')) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  if (helpOrVersion(args.flags, commandNamed('capture') as Command)) return 0;
   if (args.positionals.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   }

@@ -1,67 +1,20 @@
 // `xendoctor serve`: flags/env/config file -> settings (exit 78 when bad), then the daemon until SIGTERM or
 // SIGINT. A probe that fails is a metric and a log line, never the end of the daemon.
 import { parseArgs, UsageError } from '../args.js';
-import {
-  ConfigError,
-  configFlags,
-  DEFAULT_CONFIG_FILE,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_PORT,
-  DEFAULT_RATE_LIMIT,
-  EXIT_CONFIG,
-  loadConfig,
-} from '../config.js';
-import { hostFlags } from '../host-flags.js';
+import { ConfigError, EXIT_CONFIG, loadConfig } from '../config.js';
+import { type Command, commandNamed, serveFlags } from '../commands.js';
+import { helpOrVersion } from '../help.js';
+import { hostOptionsFrom } from '../host-flags.js';
 import { probes } from '../probes/index.js';
-import { VERSION } from '../version.js';
-
-const usage = `Usage: xendoctor serve [options]
-
-Runs the checks on a schedule and serves the last results: ${'/metrics'} (Prometheus), /healthz,
-/report.json (as xendoctor --json) and / (a page with the current findings). Scrapes never run a command.
-
-Options (flag, environment variable, config file key):
-  --config FILE                 XENDOCTOR_CONFIG          JSON config, default ${DEFAULT_CONFIG_FILE}
-  --web.listen-address ADDR     XENDOCTOR_LISTEN_ADDRESS  listenAddress   default ":${DEFAULT_PORT}"
-  --web.telemetry-path PATH     XENDOCTOR_TELEMETRY_PATH  telemetryPath   default "/metrics"
-  --web.config.file FILE        XENDOCTOR_WEB_CONFIG_FILE webConfigFile   TLS, basic auth, headers: the
-                                exporter-toolkit YAML node_exporter takes; re-read when it changes
-  --web.rate-limit N            XENDOCTOR_RATE_LIMIT      rateLimit       requests/s per client address,
-                                burst 2N, 0 = off; default ${DEFAULT_RATE_LIMIT}
-  --web.max-connections N       XENDOCTOR_MAX_CONNECTIONS maxConnections  default ${DEFAULT_MAX_CONNECTIONS}
-  --interval SECONDS            XENDOCTOR_INTERVAL        interval        default 60 (or "30s", "5m", "1h")
-  --log.level LEVEL             XENDOCTOR_LOG_LEVEL       logLevel        trace, debug, info (default), warn,
-                                error, fatal or silent; --log-level is an alias
-  --log.format FORMAT           XENDOCTOR_LOG_FORMAT      logFormat       json (default) or logfmt
-  --timeout SECONDS             XENDOCTOR_TIMEOUT         commandTimeout  per command, 0.1-3600, default 10
-  --root DIR                    XENDOCTOR_ROOT            root            default /
-  --path DIRS                   XENDOCTOR_PATH            path            where commands are found
-  --replay DIR                  replay a captured host (--root DIR --path DIR/commands)
-  --disable-check ID, --enable-check ID   (repeatable)    checks.ID.enabled
-                                                          checks.ID.interval, checks.ID.schedule (a cron
-                                                          expression, e.g. "0 0 3 * * *"), thresholds.NAME:
-                                                          file only
-  -h, --help, --version
-
-SIGTERM/SIGINT stop it (running commands are killed); SIGHUP re-reads --web.config.file.
-Exit codes: 0 stopped by SIGTERM/SIGINT, 64 usage error, 69 cannot listen, 78 bad configuration.
-`;
-
-const serveFlags = { ...hostFlags, ...configFlags, help: {}, h: {}, version: {} } as const;
 
 export async function serveCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, serveFlags);
   if (args.positionals.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   }
-  if (args.flags.has('help') || args.flags.has('h')) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (args.flags.has('version')) {
-    process.stdout.write(`xendoctor ${VERSION}\n`);
-    return 0;
-  }
+  if (helpOrVersion(args.flags, commandNamed('serve') as Command)) return 0;
+  // The host seam's flags and variables are usage errors (64) here as in report, fix and capture.
+  hostOptionsFrom(args, process.env);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(

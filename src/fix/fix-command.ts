@@ -1,17 +1,21 @@
 // `xendoctor fix`: runs the report, turns the findings into a plan (diffs, commands, what needs a reboot)
 // and, with --apply, applies it after a confirmation; --undo restores the files of the last apply. It never
 // reboots, and it refuses to run inside the daemon (XENDOCTOR_DAEMON): a remedy is an admin's decision.
+import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, UsageError } from '../args.js';
 import type { Probe } from '../check.js';
-import { enabledProbes, loadConfig, sharedConfigFlags } from '../config.js';
+import { type Command, commandNamed, fixFlags } from '../commands.js';
+import { enabledProbes, loadConfig } from '../config.js';
+import { helpOrVersion } from '../help.js';
 import { createHost, type Host } from '../host/host.js';
-import { hostFlags, hostOptionsFrom } from '../host-flags.js';
+import { hostOptionsFrom } from '../host-flags.js';
 import { runReport } from '../report/run.js';
 import { applyPlan } from './apply.js';
 import { BACKUPS_DIR } from './backup.js';
 import { FixError, type FixFs, nodeFs } from './fix-fs.js';
 import { findBackup, undoBackup } from './undo.js';
+import { REMEDY_IDS } from '../remedies/ids.js';
 import { withFixLock } from './lock.js';
 import { makePlan, type Plan, type RemedyPlan } from './plan.js';
 import { planDocument } from './plan-document.js';
@@ -25,40 +29,6 @@ const FIX_EXIT = {
   pending: 1,
   /** Something was refused or failed (a changed file, EROFS, a command that failed...); see the messages. */
   failed: 2,
-} as const;
-
-const usage = `Usage: xendoctor fix [options]                 show the plan: diffs and commands; changes nothing
-       xendoctor fix --apply [--only ID]... [--yes]  apply it (asks first on a terminal)
-       xendoctor fix --undo [BACKUP] [--yes]      restore the files of the last apply (or of BACKUP)
-
-Options:
-  --apply                apply the plan: edit files (atomically, with a backup) and run the runtime commands
-  --only ID              only this remedy (repeatable); ids are shown in the plan
-  --json                 the plan as JSON (for config management); changes nothing
-  --yes                  do not ask for confirmation (needed when stdin is not a terminal)
-  --undo [BACKUP]        restore the files saved under ${BACKUPS_DIR}/BACKUP (default: the newest)
-  --root, --path, --replay, --timeout   as for the report
-  --config FILE, --disable-check ID, --enable-check ID, --strict   as for the report (the same config file)
-  -h, --help             this help
-
-xendoctor never reboots: boot-time changes end with the command to run (grub-mkconfig) and "reboot needed".
-Runtime commands are not undone by --undo; the files are, byte for byte.
-
-Exit codes: 0 nothing to do / done, 1 plan has changes to apply (or the prompt was declined), 2 something
-was refused or failed (nothing or not everything applied; see the messages), 3 internal error, 64 usage
-(including: no terminal and no --yes; run inside the daemon).
-`;
-
-const fixFlags = {
-  ...hostFlags,
-  ...sharedConfigFlags,
-  apply: {},
-  json: {},
-  only: { value: true, repeat: true },
-  yes: {},
-  undo: {},
-  help: {},
-  h: {},
 } as const;
 
 /** What fix needs from the outside world; tests replace any of it. */
@@ -91,10 +61,7 @@ export async function fixCommand(argv: readonly string[]): Promise<number> {
 export async function runFix(argv: readonly string[], deps: FixDeps): Promise<number> {
   const args = parseArgs(argv, fixFlags);
   const has = (name: string) => args.flags.has(name);
-  if (has('help') || has('h')) {
-    deps.write(usage);
-    return FIX_EXIT.ok;
-  }
+  if (helpOrVersion(args.flags, commandNamed('fix') as Command, deps.write)) return FIX_EXIT.ok;
   if (deps.env.XENDOCTOR_DAEMON) {
     throw new UsageError(
       'fix does not run inside the xendoctor daemon (XENDOCTOR_DAEMON is set): run it by hand',
@@ -109,6 +76,10 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
   const maxPositionals = has('undo') ? 1 : 0;
   if (args.positionals.length > maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[maxPositionals])}`);
+  }
+  for (const id of args.flags.get('only') ?? []) {
+    if (!(REMEDY_IDS as readonly string[]).includes(id))
+      throw new UsageError(`flag --only: unknown remedy ${JSON.stringify(id)} (see xendoctor fix --help)`);
   }
   hostOptionsFrom(args, deps.env);
   // The same config file as the report and the daemon: a check they leave off is never fixed here.
@@ -193,12 +164,20 @@ export async function runFix(argv: readonly string[], deps: FixDeps): Promise<nu
       applyPlan(plan, { fs: deps.fs, host, now: deps.now, runActions, say }),
     );
     if (result.backup && result.written > 0) {
-      say(
-        `Backup of the old files: ${BACKUPS_DIR}/${result.backup} (undo: xendoctor fix --undo ${result.backup})`,
-      );
+      // Where the backup really is: under --root when one was given.
+      const backupDir = path.join(host.root, BACKUPS_DIR, result.backup);
+      say(`Backup of the old files: ${backupDir} (undo: xendoctor fix --undo ${result.backup})`);
     }
     if (!result.failed) deps.write(renderAfterwards(toApply));
-    return result.failed || blocked ? FIX_EXIT.failed : FIX_EXIT.ok;
+    const refused = plan.remedies.filter((r) => r.state === 'blocked').map((r) => r.remedy.id);
+    if (result.failed || blocked) {
+      say(
+        `Not done: ${result.failed ? 'something failed (see above)' : `refused: ${refused.join(', ')} (see REFUSED above)`}.`,
+      );
+      return FIX_EXIT.failed;
+    }
+    say('Done.');
+    return FIX_EXIT.ok;
   } catch (error) {
     if (error instanceof FixError) {
       say(`xendoctor fix: ${error.message}`);
@@ -263,10 +242,17 @@ function renderPlan(plan: Plan, options: { applying: boolean }): string {
       `${count('done')} already applied, ${count('manual')} by hand only, ${count('blocked')} refused.`,
   );
   const boot = plan.remedies.filter((r) => r.remedy.reboot && (r.state === 'apply' || r.state === 'done'));
+  const laterBoot = plan.remedies.filter((r) => r.remedy.reboot && !boot.includes(r));
   if (boot.length > 0) {
     out.push(
       `Boot-time changes (${boot.map((r) => r.remedy.id).join(', ')}) take effect only after the commands above ` +
         '(grub-mkconfig) and a reboot: reboot needed. xendoctor never reboots.',
+    );
+  }
+  if (laterBoot.length > 0) {
+    // fix --json counts these in rebootNeeded too: the text says the same.
+    out.push(
+      `Reboot needed also for ${laterBoot.map((r) => r.remedy.id).join(', ')} once done (by hand, or once no longer refused).`,
     );
   }
   return `${out.join('\n')}\n`;
@@ -284,8 +270,7 @@ function renderAfterwards(applied: readonly RemedyPlan[]): string {
   if (reboot.length > 0) {
     out.push(`Reboot needed for ${reboot.map((r) => r.remedy.id).join(', ')} (xendoctor never reboots).`);
   }
-  out.push('Done.');
-  return `${out.join('\n')}\n`;
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 function rootNote(root: string): string {

@@ -52,7 +52,8 @@ export function planDocument(plan: Plan): PlanDocument {
       blocked: count('blocked'),
       files: plan.files.length,
       commands: applying.flatMap((r) => r.actions).length,
-      rebootNeeded: plan.remedies.some((r) => r.remedy.reboot && (r.state === 'apply' || r.state === 'done')),
+      // A listed remedy that needs a reboot, whatever its state: applied, to apply, by hand or refused.
+      rebootNeeded: plan.remedies.some((r) => r.remedy.reboot),
     },
     notSuggested: plan.notSuggested,
     remedies: plan.remedies.map((r) => ({

@@ -3,6 +3,7 @@
 // remedies. Colour only when asked (a terminal).
 import type { Remedy, Status } from '../check.js';
 import type { ReportCheck, ReportDocument } from './document.js';
+import { wrapIndented } from './wrap.js';
 
 const WIDTH = 52;
 const words: Record<Status, string> = { ok: 'OK', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
@@ -17,10 +18,17 @@ export function safe(text: string, max = 1000): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
-export function renderText(doc: ReportDocument, options: { colour: boolean }): string {
+/**
+ * `width`: the columns to wrap to (0: no wrapping). The `Checking ... OK` column stays where it is; what
+ * follows the status wraps under it. Command lines (`$ ...`) never wrap: they are for copying.
+ */
+export function renderText(doc: ReportDocument, options: { colour: boolean; width?: number }): string {
   const paint = (status: Status, text: string) =>
     options.colour ? `\x1b[${colours[status]}m${text}\x1b[0m` : text;
-  const out: string[] = [header(doc), ''];
+  const width = options.width ?? 0;
+  // Wraps one logical line; `indent` is the hanging indent of its continuation lines.
+  const para = (text: string, first: string, indent: string) => wrapIndented(text, width, first, indent);
+  const out: string[] = [...para(header(doc), '', '  '), ''];
 
   for (const check of doc.checks) {
     const label = `Checking ${check.title} `;
@@ -32,7 +40,15 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
         : advice.length > 0
           ? ` (advice: ${safe(advice.join('; '))})`
           : '';
-    out.push(`${label}${dots} ${paint(check.status, words[check.status])}${detail}`);
+    // Wrapped without the colour codes (they take no columns), then the status word is painted.
+    const word = words[check.status];
+    // Under the status column while it leaves room (as virt-host-validate), else a plain hanging indent.
+    const hang = width - (WIDTH + 1) >= 30 ? ' '.repeat(WIDTH + 1) : '    ';
+    const [first = '', ...more] = para(`${word}${detail}`, `${label}${dots} `, hang);
+    out.push(
+      `${label}${dots} ${paint(check.status, word)}${first.slice(label.length + dots.length + 1 + word.length)}`,
+    );
+    out.push(...more);
   }
 
   const troubled = doc.checks.filter(
@@ -44,24 +60,29 @@ export function renderText(doc: ReportDocument, options: { colour: boolean }): s
       check.status === 'ok'
         ? `${paint('ok', 'ADVICE')} ${check.id}: ${safe(adviceOf(check).join('; '))}`
         : `${paint(check.status, words[check.status])} ${check.id}: ${safe(check.summary)}`;
-    out.push('', heading);
+    out.push('', ...para(heading, '', '  '));
     for (const finding of check.findings) {
       if (check.status === 'ok') continue; // its advice is the heading
       const mark = finding.severity === 'advice' ? 'advice: ' : '';
-      if (finding.message !== check.summary) out.push(`  - ${mark}${safe(finding.message)}`);
+      if (finding.message !== check.summary)
+        out.push(...para(`${mark}${safe(finding.message)}`, '  - ', '    '));
     }
     if (check.evidence.length > 0) {
       out.push('  Evidence:');
-      for (const line of check.evidence) out.push(`    ${safe(line)}`);
+      for (const line of check.evidence) out.push(...para(safe(line), '    ', '      '));
     }
-    for (const remedy of check.remedies) out.push(...renderRemedy(remedy));
+    for (const remedy of check.remedies) out.push(...renderRemedy(remedy, para));
   }
 
   const s = doc.summary;
   const withAdvice = advised.length > 0 ? ` (${advised.length} with advice)` : '';
   out.push(
     '',
-    `${s.ok} ok${withAdvice}, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip, ${s.error} error (exit ${doc.exitCode})`,
+    ...para(
+      `${s.ok} ok${withAdvice}, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip, ${s.error} error (exit ${doc.exitCode})`,
+      '',
+      '',
+    ),
   );
   return `${out.join('\n')}\n`;
 }
@@ -85,10 +106,17 @@ function header(doc: ReportDocument): string {
   return `xendoctor ${doc.xendoctor}: ${parts.join(', ')}`;
 }
 
-function renderRemedy(remedy: Remedy): string[] {
-  const out = [`  Remedy (${remedy.id}): ${remedy.title}${remedy.reboot ? ' [reboot needed]' : ''}`];
-  for (const file of remedy.files) out.push(`    edit ${safe(file.path)}: ${safe(file.change)}`);
+type Para = (text: string, first: string, indent: string) => string[];
+
+function renderRemedy(remedy: Remedy, para: Para): string[] {
+  const out = para(
+    `Remedy (${remedy.id}): ${remedy.title}${remedy.reboot ? ' [reboot needed]' : ''}`,
+    '  ',
+    '    ',
+  );
+  for (const file of remedy.files)
+    out.push(...para(`edit ${safe(file.path)}: ${safe(file.change)}`, '    ', '      '));
   for (const command of remedy.commands) out.push(`    $ ${safe(command)}`);
-  if (remedy.note) out.push(`    ${safe(remedy.note)}`);
+  if (remedy.note) out.push(...para(safe(remedy.note), '    ', '    '));
   return out;
 }
