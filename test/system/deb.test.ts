@@ -40,6 +40,8 @@ describe.runIf(shouldRun(missing))('Debian package (system)', () => {
       './usr/share/xendoctor/openrc/xendoctor',
       './usr/share/xendoctor/openrc/xendoctor.confd',
       './usr/share/doc/xendoctor/copyright',
+      './usr/share/bash-completion/completions/xendoctor',
+      './usr/share/zsh/vendor-completions/_xendoctor',
     ]) {
       expect(listing).toContain(` ${file}\n`);
     }
