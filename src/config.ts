@@ -209,6 +209,24 @@ const THRESHOLDS = ['gnttabWarnRatio'] as const;
  * Resolves the daemon's settings. `knownChecks` are the probe ids (an unknown id in the file or a flag is an
  * error: a typo must not silently leave a check on).
  */
+/**
+ * loadConfig for a command's entry point: a bad configuration is said on stderr in the one shape every face
+ * uses and comes back as undefined, for the caller to exit EXIT_CONFIG.
+ */
+export function loadConfigOrSay(
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  knownChecks: readonly string[],
+): DaemonConfig | undefined {
+  try {
+    return loadConfig(args, env, knownChecks);
+  } catch (caught) {
+    if (!(caught instanceof ConfigError)) throw caught;
+    process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
+    return undefined;
+  }
+}
+
 export function loadConfig(
   args: ParsedArgs,
   env: NodeJS.ProcessEnv,

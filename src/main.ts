@@ -2,7 +2,7 @@
 // so a one-shot report starts almost as fast as node itself.
 import { parseArgs, UsageError } from './args.js';
 import { type Command, commandNamed, reportFlags } from './commands.js';
-import { ConfigError, EXIT_CONFIG, enabledProbes, loadConfig } from './config.js';
+import { EXIT_CONFIG, enabledProbes, loadConfigOrSay } from './config.js';
 import { helpOrVersion, renderHelp, renderOverview } from './help.js';
 import { createHost } from './host/host.js';
 import { hostOptionsFrom } from './host-flags.js';
@@ -70,18 +70,12 @@ async function report(argv: readonly string[], overview: boolean): Promise<numbe
   }
   // Flags and variables of the host seam are usage errors (64) before the config file is read.
   hostOptionsFrom(args, process.env);
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(
-      args,
-      process.env,
-      probes.map((p) => p.id),
-    );
-  } catch (caught) {
-    if (!(caught instanceof ConfigError)) throw caught;
-    process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
-    return EXIT_CONFIG;
-  }
+  const config = loadConfigOrSay(
+    args,
+    process.env,
+    probes.map((p) => p.id),
+  );
+  if (config === undefined) return EXIT_CONFIG;
   const selected = enabledProbes(selectProbes(args.flags.get('check') ?? []), config.checks);
   const hostOptions = config.host;
 

@@ -1,7 +1,7 @@
 // `xendoctor serve`: flags/env/config file -> settings (exit 78 when bad), then the daemon until SIGTERM or
 // SIGINT. A probe that fails is a metric and a log line, never the end of the daemon.
 import { parseArgs, UsageError } from '../args.js';
-import { ConfigError, EXIT_CONFIG, loadConfig } from '../config.js';
+import { ConfigError, EXIT_CONFIG, loadConfigOrSay } from '../config.js';
 import { type Command, commandNamed, serveFlags } from '../commands.js';
 import { helpOrVersion } from '../help.js';
 import { hostOptionsFrom } from '../host-flags.js';
@@ -15,18 +15,12 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (helpOrVersion(args.flags, commandNamed('serve') as Command)) return 0;
   // The host seam's flags and variables are usage errors (64) here as in report, fix and capture.
   hostOptionsFrom(args, process.env);
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(
-      args,
-      process.env,
-      probes.map((p) => p.id),
-    );
-  } catch (caught) {
-    if (!(caught instanceof ConfigError)) throw caught;
-    process.stderr.write(`xendoctor: bad configuration: ${caught.message}\n`);
-    return EXIT_CONFIG;
-  }
+  const config = loadConfigOrSay(
+    args,
+    process.env,
+    probes.map((p) => p.id),
+  );
+  if (config === undefined) return EXIT_CONFIG;
 
   // Loaded here, not at the top: `xendoctor --help` and a bad config stay fast.
   const [{ createLog }, { startDaemon }] = await Promise.all([import('./log.js'), import('./daemon.js')]);
