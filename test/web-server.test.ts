@@ -261,12 +261,17 @@ const slow: Partial<Limits> = {
   keepAliveTimeoutMs: FAR_MS,
 };
 
-/** A raw client whose close (by the server) is a promise; resolves once connected. */
+/**
+ * A raw client whose close (by the server) is a promise; resolves once connected. It reads whatever the
+ * server sends: Node's own headersTimeout check may answer 408 before closing, and a paused socket with
+ * unread data never sees the end (that race made the silent-connection test hang now and then).
+ */
 function rawClient(port: number): Promise<{ socket: Socket; closed: Promise<number> }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => resolve({ socket, closed }));
     const closed = new Promise<number>((done) => socket.on('close', () => done(performance.now())));
     socket.on('error', () => {});
+    socket.resume();
   });
 }
 

@@ -94,10 +94,10 @@ interface Connection {
  * connection is inside a request is the new one refused. Node's own server.maxConnections is not used: it
  * refuses before we can choose.
  *
- * Why our own deadline: headersTimeout counts from a request's first byte, so a client that connects and
- * sends nothing is not covered; and on Node 20 the check that enforces headersTimeout/requestTimeout
- * (every connectionsCheckingInterval) keeps refreshing the sockets' inactivity timers, so socket timeouts
- * longer than that interval (server.setTimeout, keepAliveTimeout) never fire. So: after the connection
+ * Why our own deadline: Node 20 enforces headersTimeout/requestTimeout only from a check every
+ * connectionsCheckingInterval (it then answers 408, to a connection that sent nothing too), and that check
+ * keeps refreshing the sockets' inactivity timers, so socket timeouts longer than that interval
+ * (server.setTimeout, keepAliveTimeout) never fire. So, whichever of the two comes first: after the connection
  * (TLS: after the handshake; handshakeTimeout covers that) the first request's head must be in within
  * headersTimeout, and after each response the next one within keepAliveTimeout; else the socket goes.
  */
