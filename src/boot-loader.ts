@@ -179,7 +179,9 @@ function grub2(files: BootFiles): BootLoader {
   const fedora = files.grub2Files.length > 0 || files.blsEntries.length > 0;
   const bls = blsEnabled && files.blsEntries.length > 0;
   if (bls)
-    evidence.push(`GRUB_ENABLE_BLSCFG=true, ${files.blsEntries.length} entries in /boot/loader/entries`);
+    evidence.push(
+      `GRUB_ENABLE_BLSCFG=true, BLS entries in /boot/loader/entries: ${files.blsEntries.join(', ')}`,
+    );
   if (!fedora) return { kind: 'grub2', style: 'debian', grubCfg: '/boot/grub/grub.cfg', bls, evidence };
   evidence.push(
     `Fedora-style grub2: ${[...files.grub2Files, ...(bls ? [] : files.blsEntries)].join(', ') || '/boot/loader/entries'}`,
