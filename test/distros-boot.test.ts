@@ -5,7 +5,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckResult, Remedy } from '../src/check.js';
+import type { Remedy } from '../src/check.js';
+import type { ReportCheck } from '../src/report/document.js';
 import { probes } from '../src/probes/index.js';
 import { runReport } from '../src/report/run.js';
 import { createHost } from '../src/host/host.js';
@@ -13,12 +14,12 @@ import { fix as runFixOn, probeWith } from './fix-helpers.js';
 import { fixtureHost, HOSTS } from './helpers.js';
 
 const report = async (name: string) => (await runReport(fixtureHost(name), probes)).document;
-const check = (checks: readonly CheckResult[], id: string) => {
+const check = (checks: readonly ReportCheck[], id: string) => {
   const found = checks.find((c) => c.id === id);
   if (!found) throw new Error(`no check ${id}`);
   return found;
 };
-const remedy = (result: CheckResult, id: string): Remedy => {
+const remedy = (result: ReportCheck, id: string): Remedy => {
   const found = result.remedies.find((r) => r.id === id);
   if (!found) throw new Error(`no remedy ${id} in ${result.id}`);
   return found;
