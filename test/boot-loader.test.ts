@@ -7,6 +7,7 @@ import { EditError } from '../src/fix/edits/edit-error.js';
 import { ParseError } from '../src/parsers/parse-error.js';
 import { parseUpdateExtlinuxConf } from '../src/parsers/update-extlinux-conf.js';
 import { kernelOptions, parseXenEfiCfg } from '../src/parsers/xen-efi-cfg.js';
+import { bootXenEntry } from '../src/remedies/boot-xen-entry.js';
 import { withOptions } from '../src/remedies/xen-boot-options.js';
 import { files } from './fix-helpers.js';
 import { fixtureHost, hostFile } from './helpers.js';
@@ -245,5 +246,41 @@ describe('withOptions (the xen.cfg options= line)', () => {
   });
   it('refuses a value with a space or shell syntax (UnsafeHostValue)', () => {
     expect(() => withOptions('', { dom0_mem: '1G max:1G' })).toThrow(/boot option value/);
+  });
+});
+
+describe('boot-xen-entry per boot loader', () => {
+  const forHost = async (name: string) =>
+    bootXenEntry(detectBootLoader(await readBootFiles(fixtureHost(name))));
+  const grubCommands = /grub-mkconfig|grub2-mkconfig|update-grub|grub-set-default|grub2-set-default/;
+
+  it('Debian GRUB 2: grub-set-default and grub-mkconfig, as before', async () => {
+    const remedy = await forHost('dom0-credit2');
+    expect(remedy.commands).toContain('grub-mkconfig -o /boot/grub/grub.cfg');
+    expect(remedy.commands.join('\n')).toContain('grub-set-default "<title');
+  });
+  it('Fedora GRUB 2: grub2-set-default and grub2-mkconfig', async () => {
+    const remedy = await forHost('fedora-grub2-bls');
+    expect(remedy.commands).toContain('grub2-mkconfig -o /boot/grub2/grub.cfg');
+    expect(remedy.commands.join('\n')).toMatch(
+      /^grub2-set-default "<title of the Xen entry, e.g. Fedora Linux/m,
+    );
+    expect(remedy.note).toContain('grubby cannot pick them');
+  });
+  it('extlinux: default= in /etc/update-extlinux.conf and update-extlinux, nothing of GRUB', async () => {
+    const remedy = await forHost('alpine-openrc-extlinux');
+    expect(remedy.files.map((f) => f.path)).toEqual(['/etc/update-extlinux.conf']);
+    expect(remedy.commands).toContain('update-extlinux');
+    expect(JSON.stringify(remedy)).not.toMatch(grubCommands);
+  });
+  it('xen.efi: the firmware boot entry (efibootmgr), nothing of GRUB', async () => {
+    const remedy = await forHost('debian12-efi-xen-cfg');
+    expect(remedy.commands.join('\n')).toContain('/boot/efi/EFI/debian/xen.efi');
+    expect(JSON.stringify(remedy)).not.toMatch(grubCommands);
+  });
+  it('unknown: says so and names no command', async () => {
+    const remedy = await forHost('made-up-gnttab-near-limit');
+    expect(remedy.commands).toEqual([]);
+    expect(remedy.note).toContain('cannot tell which boot loader');
   });
 });
