@@ -8,12 +8,15 @@ export type Status = 'ok' | 'warn' | 'fail' | 'skip' | 'error';
  * A machine-applicable file edit (used by `xendoctor fix`); each keeps every other line as it is.
  * - xen-cmdline: set options in GRUB_CMDLINE_XEN_DEFAULT (or GRUB_CMDLINE_XEN) of /etc/default/grub,
  *   replacing an existing value of the same option, never duplicating it.
+ * - shell-options: the same for one shell variable that holds a command line (Alpine's `xen_opts` in
+ *   /etc/update-extlinux.conf), keeping its other options.
  * - shell-var: set NAME="value" in a shell-style file such as /etc/xen/xl.conf (uncommenting if needed).
  * - ensure-line: append `line` unless a line matching `present` (a regex source) already exists.
  * - write-file: the whole content of a file xendoctor owns (a sysctl.d drop-in, a udev rule), with its mode.
  */
 export type FileEdit =
   | { kind: 'xen-cmdline'; set: Record<string, string> }
+  | { kind: 'shell-options'; variable: string; set: Record<string, string> }
   | { kind: 'shell-var'; name: string; value: string }
   | { kind: 'ensure-line'; line: string; present: string }
   | {

@@ -1,5 +1,6 @@
 // What one report run knows: the host seam, the settings, and facts several probes share. Commands are
 // memoised per run, so `xl info` runs once however many probes read it.
+import { type BootLoader, detectBootLoader, readBootFiles } from './boot-loader.js';
 import { error, type Outcome } from './check.js';
 import type { CommandResult, Host } from './host/host.js';
 import { effectiveGrubXen, type GrubFile } from './parsers/grub-default.js';
@@ -7,6 +8,7 @@ import { ParseError } from './parsers/parse-error.js';
 import { parseCommandLine } from './parsers/xen-cmdline.js';
 import { parseXlInfo, type XlInfo } from './parsers/xl-info.js';
 import { parseXlList, type XlDomain } from './parsers/xl-list.js';
+import type { XenBootTarget } from './remedies/xen-boot-options.js';
 
 export interface Settings {
   /** grant-tables: warn when a domain uses at least this share of its max frames. */
@@ -25,6 +27,18 @@ export type Parsed<T> =
   { ok: true; value: T; result: CommandResult } | { ok: false; outcome: Outcome; result: CommandResult };
 
 export type InitSystem = 'openrc' | 'systemd' | 'sysvinit' | 'unknown';
+
+/** Xen's options as the boot loader will pass them at the next boot, and where a remedy changes them. */
+export interface XenBootConfig {
+  target: XenBootTarget;
+  /** The configured options; undefined when the loader is unknown or its file could not be read. */
+  options?: Map<string, string>;
+  /** The file that holds them, for messages ("/etc/update-extlinux.conf"). */
+  where: string;
+  /** What makes a configured option take effect ("regenerate grub.cfg and reboot"). */
+  takeEffect: string;
+  evidence: string[];
+}
 
 /** Whether this kernel runs under Xen, and the line that says so. */
 export interface XenPresence {
@@ -143,6 +157,64 @@ export class Context {
       } catch (caught) {
         if (!(caught instanceof ParseError)) throw caught;
         return { editFile: '/etc/default/grub', evidence: [`GRUB settings not compared: ${caught.message}`] };
+      }
+    });
+  }
+
+  /** The boot loader that starts Xen (src/boot-loader.ts), read once: the header and the remedies use it. */
+  bootLoader(): Promise<BootLoader> {
+    return this.fact('boot loader', async () => detectBootLoader(await readBootFiles(this.host)));
+  }
+
+  /** Xen's configured options for the next boot, from the file of this host's boot loader. */
+  xenBoot(): Promise<XenBootConfig> {
+    return this.fact('xen boot', async () => {
+      const loader = await this.bootLoader();
+      switch (loader.kind) {
+        case 'grub2': {
+          const grub = await this.grubXen();
+          const config: XenBootConfig = {
+            target: { loader, grubFile: grub.editFile },
+            where: grub.editFile,
+            takeEffect:
+              loader.style === 'debian'
+                ? 'regenerate grub.cfg and reboot'
+                : `run grub2-mkconfig -o ${loader.grubCfg} and reboot`,
+            evidence: loader.style === 'debian' ? grub.evidence : [...loader.evidence, ...grub.evidence],
+          };
+          if (grub.options) config.options = grub.options;
+          return config;
+        }
+        case 'extlinux':
+          return {
+            target: { loader, grubFile: '/etc/default/grub' },
+            options: parseCommandLine(loader.conf.xenOpts?.value ?? ''),
+            where: '/etc/update-extlinux.conf',
+            takeEffect: 'run update-extlinux and reboot',
+            evidence: [`boot loader: extlinux; ${loader.evidence.join('; ')}`],
+          };
+        case 'xen-efi':
+          return {
+            target: { loader, grubFile: '/etc/default/grub' },
+            options: parseCommandLine(loader.cfg.options?.value ?? ''),
+            where: loader.path,
+            takeEffect: 'reboot (xen.efi reads it at boot)',
+            evidence: [`boot loader: xen.efi; ${loader.evidence.join('; ')}`],
+          };
+        case 'grub-legacy':
+          return {
+            target: { loader, grubFile: '/etc/default/grub' },
+            where: loader.menu,
+            takeEffect: 'reboot',
+            evidence: [`boot loader: GRUB legacy (${loader.menu}); its Xen options not compared`],
+          };
+        case 'unknown':
+          return {
+            target: { loader, grubFile: '/etc/default/grub' },
+            where: "the boot loader's configuration",
+            takeEffect: 'reboot',
+            evidence: [`boot loader: unknown: ${loader.reason}`, ...loader.evidence],
+          };
       }
     });
   }

@@ -64,8 +64,14 @@ describe.each(captured)('replayed capture %s', (name) => {
     const { document } = await runReport(fixtureHost(name), probes);
     const live = JSON.parse(readFileSync(path.join(HOSTS, name, 'REPORT.json'), 'utf8')) as ReportDocument;
     const changed = CHANGED_SINCE_CAPTURE[name] ?? [];
-    const replayed = normalise(document, name);
     const then = normalise(live, name);
+    // The header's bootLoader (issue 16) came after the capture: compared only when the live report has it.
+    const { bootLoader, ...hostBefore16 } = document.host;
+    const replayed = normalise(
+      'bootLoader' in then.host ? document : { ...document, host: hostBefore16 },
+      name,
+    );
+    expect(bootLoader).toBeTypeOf('string');
     for (const id of changed) {
       const now = replayed.checks.find((c) => c.id === id);
       const was = then.checks.find((c) => c.id === id);

@@ -244,9 +244,13 @@ function renderPlan(plan: Plan, options: { applying: boolean }): string {
   const boot = plan.remedies.filter((r) => r.remedy.reboot && (r.state === 'apply' || r.state === 'done'));
   const laterBoot = plan.remedies.filter((r) => r.remedy.reboot && !boot.includes(r));
   if (boot.length > 0) {
+    // The boot loader's own command (grub-mkconfig, grub2-mkconfig, update-extlinux), as the remedies name it.
+    const regenerate = [...new Set(boot.flatMap((r) => r.instructions))]
+      .map((c) => c.replace(/\s+#.*$/, ''))
+      .filter((c) => /^(grub2?-mkconfig|update-grub|update-extlinux)\b/.test(c));
     out.push(
       `Boot-time changes (${boot.map((r) => r.remedy.id).join(', ')}) take effect only after the commands above ` +
-        '(grub-mkconfig) and a reboot: reboot needed. xendoctor never reboots.',
+        `${regenerate.length > 0 ? `(${regenerate.join('; ')}) ` : ''}and a reboot: reboot needed. xendoctor never reboots.`,
     );
   }
   if (laterBoot.length > 0) {

@@ -16,10 +16,10 @@ export const dom0Memory: Probe = {
   title: 'dom0 memory and ballooning',
   requires: 'dom0',
   async run(ctx) {
-    const [info, xlConfText, grub] = await Promise.all([
+    const [info, xlConfText, boot] = await Promise.all([
       ctx.xlInfo(),
       ctx.host.readFileIfExists(XL_CONF),
-      ctx.grubXen(),
+      ctx.xenBoot(),
     ]);
     if (!info.ok) return info.outcome;
     const findings: Finding[] = [];
@@ -31,11 +31,11 @@ export const dom0Memory: Probe = {
     const value = parseCommandLine(info.value.xenCommandline).get('dom0_mem');
     const mem = value === undefined ? undefined : parseDom0Mem(value);
     evidence.push(`xl info xen_commandline: ${info.value.xenCommandline || '(empty)'}`);
-    const configured = grub.options?.get('dom0_mem');
-    evidence.push(...grub.evidence);
+    const configured = boot.options?.get('dom0_mem');
+    evidence.push(...boot.evidence);
     const pending =
       configured !== undefined && configured !== value && parseDom0Mem(configured).max !== undefined
-        ? `; dom0_mem=${configured} is already in ${grub.editFile}: regenerate grub.cfg and reboot`
+        ? `; dom0_mem=${configured} is already in ${boot.where}: ${boot.takeEffect}`
         : '';
     if (mem === undefined) {
       findings.push({
@@ -43,16 +43,14 @@ export const dom0Memory: Probe = {
         severity: 'warn',
         message: `Xen booted without dom0_mem: dom0 starts with all the host's memory and is ballooned down for guests${pending}`,
       });
-      remedies.push(dom0Mem(undefined, grub.editFile));
+      remedies.push(dom0Mem(undefined, boot.target));
     } else if (mem.max === undefined) {
       findings.push({
         code: 'dom0-mem-no-max',
         severity: 'warn',
         message: `dom0_mem=${value} has no max: dom0 may balloon up to all of the host's memory${pending}`,
       });
-      remedies.push(
-        dom0Mem(mem.amount && !mem.amount.startsWith('-') ? mem.amount : undefined, grub.editFile),
-      );
+      remedies.push(dom0Mem(mem.amount && !mem.amount.startsWith('-') ? mem.amount : undefined, boot.target));
     } else {
       const bytes = sizeBytes(mem.max);
       if (bytes !== undefined) {

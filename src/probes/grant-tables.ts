@@ -113,7 +113,7 @@ export const grantTables: Probe = {
       summary:
         findings.map((f) => f.message).join('; ') + (failures.length ? `; ${failures.length} unread` : ''),
       evidence,
-      remedies: [gnttabMaxFrames(Math.max(256, highest * 2), (await ctx.grubXen()).editFile)],
+      remedies: [gnttabMaxFrames(Math.max(256, highest * 2), (await ctx.xenBoot()).target)],
       metrics,
     });
   },

@@ -44,13 +44,13 @@ export const scheduler: Probe = {
       return fromFindings({ findings: [], okSummary: `${sched} scheduler ${why}`, evidence, metrics });
     }
 
-    const grub = await ctx.grubXen();
+    const boot = await ctx.xenBoot();
     const pending =
-      grub.options?.get('sched') === 'credit'
-        ? `; sched=credit is already in ${grub.editFile}: regenerate grub.cfg and reboot`
+      boot.options?.get('sched') === 'credit'
+        ? `; sched=credit is already in ${boot.where}: ${boot.takeEffect}`
         : '';
-    evidence.push(...grub.evidence);
-    if (pending) evidence.push(`${grub.editFile}: sched=credit configured, not yet booted`);
+    evidence.push(...boot.evidence);
+    if (pending) evidence.push(`${boot.where}: sched=credit configured, not yet booted`);
 
     // Only domUs stall: without one running there is nothing at risk yet. An unreadable `xl list`
     // (see domains) does not prove there is none.
@@ -80,7 +80,7 @@ export const scheduler: Probe = {
       findings: [finding],
       okSummary: '',
       evidence,
-      remedies: [schedCredit(grub.editFile)],
+      remedies: [schedCredit(boot.target)],
       metrics,
     });
   },

@@ -33,7 +33,7 @@ export const xenHypervisor: Probe = {
         ],
         okSummary: '',
         evidence,
-        remedies: [bootXenEntry()],
+        remedies: [bootXenEntry(await ctx.bootLoader())],
       });
     }
     // Without a hypervisor, is Xen installed at all? That decides between "boot it" and "install it".
@@ -59,7 +59,7 @@ export const xenHypervisor: Probe = {
       findings: [{ code: 'not-under-xen', severity: 'fail', message: `not running under Xen${where}` }],
       okSummary: '',
       evidence,
-      remedies: [bootXenEntry()],
+      remedies: [bootXenEntry(await ctx.bootLoader())],
     });
   },
 };

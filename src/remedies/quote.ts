@@ -76,6 +76,21 @@ export function sysctlKeyPart(name: string): string {
   return name;
 }
 
+/**
+ * One option for Xen's (or a kernel's) boot command line, as a loader's file holds it (GRUB's
+ * GRUB_CMDLINE_XEN_DEFAULT, extlinux's xen_opts, xen.cfg's options=): `name=value`, or `name` for an empty
+ * value. Only characters no loader, shell or INI reader treats specially: letters, digits and _ . , : + / @ % = -.
+ */
+export function bootOption(name: string, value: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new UnsafeHostValue(name, 'a boot option name is letters, digits and _ . -');
+  }
+  if (!/^[A-Za-z0-9_.,:+/@%=-]*$/.test(value)) {
+    throw new UnsafeHostValue(value, 'a boot option value is letters, digits and _ . , : + / @ % = -');
+  }
+  return value === '' ? name : `${name}=${value}`;
+}
+
 /** Runs `check` on a value; on refusal returns the reason instead of throwing (for remedies that go on). */
 export function refusal(check: () => unknown): string | undefined {
   try {

@@ -1,4 +1,5 @@
 // The report's header: what host this is, read from files only (no command), so it costs nothing.
+import { bootLoaderLabel } from '../boot-loader.js';
 import type { Context, InitSystem } from '../context.js';
 
 export interface HostInfo {
@@ -8,6 +9,8 @@ export interface HostInfo {
   xenVersion: string | null;
   role: 'dom0' | 'domU' | 'none';
   init: InitSystem;
+  /** The boot loader that starts Xen ("GRUB 2", "extlinux", "EFI xen.cfg", "unknown"); see src/boot-loader.ts. */
+  bootLoader?: string;
   /** The folder read as "/" (not "/" means a replayed host). */
   root: string;
 }
@@ -15,12 +18,13 @@ export interface HostInfo {
 export async function readHostInfo(ctx: Context): Promise<HostInfo> {
   const read = async (file: string) =>
     (await ctx.host.readFileIfExists(file).catch(() => undefined))?.trim() || null;
-  const [hostname, kernel, xen, dom0, init, major, minor, extra] = await Promise.all([
+  const [hostname, kernel, xen, dom0, init, loader, major, minor, extra] = await Promise.all([
     read('/proc/sys/kernel/hostname'),
     read('/proc/sys/kernel/osrelease'),
     ctx.xen(),
     ctx.dom0(),
     ctx.initSystem(),
+    ctx.bootLoader().catch(() => undefined),
     read('/sys/hypervisor/version/major'),
     read('/sys/hypervisor/version/minor'),
     read('/sys/hypervisor/version/extra'),
@@ -30,5 +34,6 @@ export async function readHostInfo(ctx: Context): Promise<HostInfo> {
     major && minor && /^\d+$/.test(major) && /^\d+$/.test(minor) && /^[\w.+~-]*$/.test(extra ?? '');
   const xenVersion = xen.underXen && plausible ? `${major}.${minor}${extra ?? ''}` : null;
   const role = !xen.underXen ? 'none' : dom0.isDom0 ? 'dom0' : 'domU';
-  return { hostname, kernel, xenVersion, role, init, root: ctx.host.root };
+  const bootLoader = loader ? bootLoaderLabel(loader) : 'unknown';
+  return { hostname, kernel, xenVersion, role, init, bootLoader, root: ctx.host.root };
 }

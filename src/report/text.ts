@@ -101,6 +101,7 @@ function header(doc: ReportDocument): string {
       : `Xen ${h.xenVersion ? safe(h.xenVersion, 40) : '(version unknown)'}`,
     h.role === 'none' ? undefined : h.role,
     h.init === 'unknown' ? undefined : h.init,
+    h.role === 'dom0' && h.bootLoader ? `boot ${safe(h.bootLoader, 40)}` : undefined,
     h.root === '/' ? undefined : `root ${h.root}`,
   ].filter(Boolean);
   return `xendoctor ${doc.xendoctor}: ${parts.join(', ')}`;

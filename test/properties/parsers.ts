@@ -18,9 +18,11 @@ import { bootRunlevels, initScriptNeeds } from '../../src/parsers/openrc.js';
 import { parseProcMounts } from '../../src/parsers/proc-mounts.js';
 import { findXenDaemons, pidsFromProcListing } from '../../src/parsers/processes.js';
 import { parseUnitFiles } from '../../src/parsers/systemctl.js';
+import { parseUpdateExtlinuxConf } from '../../src/parsers/update-extlinux-conf.js';
 import { atLeast, compareXenVersions, parseXenVersion } from '../../src/parsers/version.js';
 import { parseCommandLine } from '../../src/parsers/xen-cmdline.js';
 import { parseGnttabQuerySize } from '../../src/parsers/xen-diag.js';
+import { kernelOptions, parseXenEfiCfg } from '../../src/parsers/xen-efi-cfg.js';
 import {
   parseSysfsCounter,
   parseVbdName,
@@ -32,7 +34,7 @@ import { groupXenLog, parseXlDmesg } from '../../src/parsers/xl-dmesg.js';
 import { parseXlInfo } from '../../src/parsers/xl-info.js';
 import { parseXlListJson } from '../../src/parsers/xl-list-json.js';
 import { parseXlList } from '../../src/parsers/xl-list.js';
-import { HOSTS } from '../helpers.js';
+import { FIXTURES, HOSTS } from '../helpers.js';
 
 /** The fixture hosts built from the lab's real captures (each has a CAPTURED.md). */
 export const REAL_HOSTS = readdirSync(HOSTS).filter((name) =>
@@ -137,6 +139,30 @@ export const PARSERS: ParserCase[] = [
     name: 'grub-default: parseGrubDefault, configuredXenCommandLine, configuredXenOptions',
     parse: (text) => [configuredXenCommandLine(parseGrubDefault(text)), configuredXenOptions(text)],
     samples: real('etc/default/grub'),
+  },
+  {
+    name: 'update-extlinux-conf: parseUpdateExtlinuxConf',
+    parse: (text) => {
+      const conf = parseUpdateExtlinuxConf(text);
+      return [[...conf.settings], conf.xenOpts, conf.overwrite];
+    },
+    // Alpine's shipped file (aports main/syslinux), verbatim; the lab has no Alpine host.
+    samples: [readFileSync(path.join(FIXTURES, 'files/alpine/update-extlinux.conf'), 'utf8')],
+    crlfSame: true,
+  },
+  {
+    name: 'xen-efi-cfg: parseXenEfiCfg, kernelOptions',
+    parse: (text) => {
+      const cfg = parseXenEfiCfg(text);
+      return [
+        cfg.sections.map((s) => [s.name, [...s.values]]),
+        cfg.options,
+        kernelOptions(cfg.kernel?.value ?? ''),
+      ];
+    },
+    // The lab boots Xen without EFI: the made-up host's xen.cfg, in the form of Xen's docs/misc/efi.pandoc.
+    samples: [readFileSync(path.join(HOSTS, 'debian12-efi-xen-cfg/boot/efi/EFI/debian/xen.cfg'), 'utf8')],
+    crlfSame: true,
   },
   {
     name: 'kernel-config: parseKernelConfig, isEnabled',

@@ -4,7 +4,7 @@ import type { FileEdit } from '../../check.js';
 import { EditError } from './edit-error.js';
 import { ensureLine } from './ensure-line.js';
 import { setShellVar } from './shell-var.js';
-import { setXenCmdline, type TextEdit } from './xen-cmdline.js';
+import { setShellVarOptions, setXenCmdline, type TextEdit } from './xen-cmdline.js';
 
 export { EditError } from './edit-error.js';
 export type { TextEdit } from './xen-cmdline.js';
@@ -17,6 +17,8 @@ export function applyEdit(file: string, text: string | undefined, edit: FileEdit
   switch (edit.kind) {
     case 'xen-cmdline':
       return setXenCmdline(text, edit.set, file);
+    case 'shell-options':
+      return setShellVarOptions(text, edit.variable, edit.set, file);
     case 'shell-var':
       return setShellVar(text, edit.name, edit.value, file);
     case 'ensure-line':

@@ -5,7 +5,7 @@
 // replaced where it is; a new option goes into the DEFAULT variable. Anything the shell would expand, a
 // continued line, or a quoting we do not recognise is refused: a guess here can leave a host unbootable.
 import type { XenCmdlineVar as XenVar } from '../../parsers/grub-default.js';
-import { continues, EditError, joinLines, splitLines } from './edit-error.js';
+import { continues, EditError, escapeRegExp, joinLines, splitLines } from './edit-error.js';
 
 export interface TextEdit {
   text: string;
@@ -16,7 +16,7 @@ export interface TextEdit {
 /** One plain assignment `NAME=value` with its parts, so it can be written back exactly. */
 interface Assignment {
   index: number;
-  name: XenVar;
+  name: string;
   /** Everything before the value: indentation, `export `, the name and `=`. */
   head: string;
   quote: '"' | "'" | '';
@@ -29,9 +29,30 @@ interface Assignment {
 
 const OPTION_NAME = /^[A-Za-z0-9_.-]+$/;
 const OPTION_VALUE = /^[A-Za-z0-9_.,:+/@%=-]*$/;
-const ASSIGNMENT = /^(\s*(?:export\s+)?(GRUB_CMDLINE_XEN(?:_DEFAULT)?)=)(.*)$/;
 const TAIL = /^(\s+#.*|\s*)$/;
-const MENTION = /\bGRUB_CMDLINE_XEN(?:_DEFAULT)?\b/;
+
+/** The shell variables of one file that hold a command line, and where a new option goes. */
+interface OptionVars {
+  /** Every variable that holds options, in the order the loader joins them (a later option wins). */
+  names: readonly string[];
+  /** Where a new option goes: the first of these that is assigned. */
+  addTo: readonly string[];
+  /** The line to append when none is assigned. */
+  newLine: (words: string) => string;
+  /** A note when a new option went into a variable other than the first of addTo. */
+  fallbackNote?: string;
+  /** A note when the line was appended. */
+  appendedNote: string;
+}
+
+// grub-mkconfig's 20_linux_xen: GRUB_CMDLINE_XEN (all entries) then GRUB_CMDLINE_XEN_DEFAULT.
+const GRUB_VARS: OptionVars = {
+  names: ['GRUB_CMDLINE_XEN', 'GRUB_CMDLINE_XEN_DEFAULT'] satisfies XenVar[],
+  addTo: ['GRUB_CMDLINE_XEN_DEFAULT', 'GRUB_CMDLINE_XEN'],
+  newLine: (words) => `GRUB_CMDLINE_XEN_DEFAULT="${words}"`,
+  fallbackNote: 'this file has no GRUB_CMDLINE_XEN_DEFAULT: edited GRUB_CMDLINE_XEN (all Xen entries)',
+  appendedNote: 'added a GRUB_CMDLINE_XEN_DEFAULT line (the file had none)',
+};
 
 /**
  * Sets each option (`{ gnttab_max_frames: '256' }`; an empty value is a bare flag such as `noreboot`) in the
@@ -43,15 +64,45 @@ export function setXenCmdline(
   set: Record<string, string>,
   file = '/etc/default/grub',
 ): TextEdit {
+  return setShellOptions(text, set, file, GRUB_VARS);
+}
+
+/**
+ * Sets options in one shell variable that holds a command line, e.g. Alpine's `xen_opts=dom0_mem=384M` in
+ * /etc/update-extlinux.conf, with the same rules as setXenCmdline: other options, quotes and comments stay.
+ */
+export function setShellVarOptions(
+  text: string,
+  variable: string,
+  set: Record<string, string>,
+  file: string,
+): TextEdit {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+    throw new EditError(file, `refusing to edit the variable ${JSON.stringify(variable)}`);
+  }
+  return setShellOptions(text, set, file, {
+    names: [variable],
+    addTo: [variable],
+    newLine: (words) => `${variable}="${words}"`,
+    appendedNote: `added a ${variable} line (the file had none)`,
+  });
+}
+
+function setShellOptions(
+  text: string,
+  set: Record<string, string>,
+  file: string,
+  vars: OptionVars,
+): TextEdit {
   for (const [name, value] of Object.entries(set)) {
     if (!OPTION_NAME.test(name) || !OPTION_VALUE.test(value)) {
       throw new EditError(file, `refusing to set the Xen option ${JSON.stringify(`${name}=${value}`)}`);
     }
   }
   const parts = splitLines(text);
-  const found = findAssignments(parts.lines, file);
+  const found = findAssignments(parts.lines, file, vars.names);
   // The shell keeps the last assignment of a variable; earlier ones are dead text.
-  const last = new Map<XenVar, Assignment>();
+  const last = new Map<string, Assignment>();
   for (const a of found) last.set(a.name, a);
   const notes: string[] = [];
   const missing: string[] = [];
@@ -70,15 +121,13 @@ export function setXenCmdline(
   }
 
   if (missing.length > 0) {
-    const target = last.get('GRUB_CMDLINE_XEN_DEFAULT') ?? last.get('GRUB_CMDLINE_XEN');
+    const target = vars.addTo.map((name) => last.get(name)).find((a) => a !== undefined);
     if (target) {
       target.value = appendWords(target.value, missing);
-      if (target.name === 'GRUB_CMDLINE_XEN') {
-        notes.push('this file has no GRUB_CMDLINE_XEN_DEFAULT: edited GRUB_CMDLINE_XEN (all Xen entries)');
-      }
+      if (target.name !== vars.addTo[0] && vars.fallbackNote) notes.push(vars.fallbackNote);
     } else {
-      notes.push('added a GRUB_CMDLINE_XEN_DEFAULT line (the file had none)');
-      const added = `GRUB_CMDLINE_XEN_DEFAULT="${missing.join(' ')}"`;
+      notes.push(vars.appendedNote);
+      const added = vars.newLine(missing.join(' '));
       const lines = [...parts.lines, added];
       for (const a of last.values()) lines[a.index] = render(a);
       return { text: joinLines({ ...parts, lines, finalNewline: true }), notes };
@@ -93,8 +142,8 @@ export function setXenCmdline(
 
 /** The options in effect: GRUB_CMDLINE_XEN then GRUB_CMDLINE_XEN_DEFAULT, as grub-mkconfig joins them. */
 export function readXenCmdline(text: string, file = '/etc/default/grub'): string {
-  const last = new Map<XenVar, Assignment>();
-  for (const a of findAssignments(splitLines(text).lines, file)) last.set(a.name, a);
+  const last = new Map<string, Assignment>();
+  for (const a of findAssignments(splitLines(text).lines, file, GRUB_VARS.names)) last.set(a.name, a);
   return [last.get('GRUB_CMDLINE_XEN')?.value, last.get('GRUB_CMDLINE_XEN_DEFAULT')?.value]
     .filter((v) => v !== undefined && v.trim() !== '')
     .map((v) => v?.trim())
@@ -102,22 +151,25 @@ export function readXenCmdline(text: string, file = '/etc/default/grub'): string
 }
 
 // Every live line that mentions a Xen command-line variable must be a plain assignment we can rewrite.
-function findAssignments(lines: readonly string[], file: string): Assignment[] {
+function findAssignments(lines: readonly string[], file: string, names: readonly string[]): Assignment[] {
+  const alternatives = names.map(escapeRegExp).join('|');
+  const mention = new RegExp(`\\b(?:${alternatives})\\b`);
+  const assignment = new RegExp(`^(\\s*(?:export\\s+)?(${alternatives})=)(.*)$`);
   const found: Assignment[] = [];
   lines.forEach((raw, index) => {
     const line = raw.replace(/\r$/, '');
-    if (/^\s*#/.test(line) || !MENTION.test(line)) return;
+    if (/^\s*#/.test(line) || !mention.test(line)) return;
     const where = `line ${index + 1} (${JSON.stringify(line.trim().slice(0, 80))})`;
     if (continues(line)) {
       throw new EditError(file, `${where} continues on the next line; edit it by hand`);
     }
-    const m = ASSIGNMENT.exec(line);
+    const m = assignment.exec(line);
     if (!m) {
       throw new EditError(file, `${where} is not a plain NAME="..." assignment; edit it by hand`);
     }
     const [, head = '', name = '', rest = ''] = m;
     const cr = raw.endsWith('\r') ? '\r' : '';
-    found.push({ index, name: name as XenVar, head, cr, ...splitValue(rest, file, where) });
+    found.push({ index, name, head, cr, ...splitValue(rest, file, where) });
   });
   return found;
 }
