@@ -11,7 +11,7 @@
 // Needs `wrk` and `prometheus-node-exporter` (apt-get install wrk prometheus-node-exporter); a missing one
 // is reported and its part skipped.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -132,8 +132,11 @@ async function startFloor(xendoctor) {
       })
       .on('error', reject);
   });
+  // Through a file: the body (per-domain series) is beyond what one environment variable may hold.
+  const bodyFile = path.join(work, 'floor-body');
+  writeFileSync(bodyFile, body);
   const script = `
-    const body = Buffer.from(process.env.BODY, 'base64');
+    const body = require('node:fs').readFileSync(process.env.BODY_FILE);
     const server = require('node:http').createServer((q, r) => {
       r.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': body.length });
       r.end(body);
@@ -141,7 +144,7 @@ async function startFloor(xendoctor) {
     server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
   const child = spawn(process.execPath, ['-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BODY: body.toString('base64') },
+    env: { ...process.env, BODY_FILE: bodyFile },
   });
   const port = await new Promise((resolve) =>
     child.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim()))),
