@@ -77,8 +77,8 @@ try {
     `One daemon cycle (every probe group once) on synthetic hosts, medians of ${rounds} interleaved rounds`,
     rows,
     'series = sample lines of /metrics (prom-client default process metrics included). commands = processes\n' +
-      'the cycle started (5 + domains + ports + bridges: one xen-diag per domain, one ethtool per port, the rest\n' +
-      "once). CPU from process.cpuUsage (node) and this process's reaped children (the fake commands, 10 ms ticks).",
+      'the cycle started (6 + domains + ports + bridges: one xen-diag per domain, one ethtool per port and bridge,\n' +
+      "the rest once). CPU from process.cpuUsage (node) and this process's reaped children (the fake commands, 10 ms ticks).",
   );
   docRows(
     'cycle cost: domains, ports, series, xendoctor_*, commands, wall, node CPU, commands CPU',
