@@ -106,3 +106,23 @@ export function serviceEnvironment() {
   }
   return env;
 }
+
+/** The 1-minute load average, as printed before and after a benchmark. */
+export const load1 = () => os.loadavg()[0].toFixed(1);
+
+/**
+ * What every benchmark prints last: a line per figure ready to paste into docs/performance.md, with the
+ * date, the commit measured and the load average before and after the run (the machine may be shared).
+ */
+export function docRows(title, loadBefore, rows) {
+  let commit = 'unknown';
+  try {
+    const git = (args) => spawnSync('git', args, { encoding: 'utf8' }).stdout.trim();
+    commit = git(['rev-parse', '--short', 'HEAD']) + (git(['status', '--porcelain']) ? '+dirty' : '');
+  } catch {
+    // not a git checkout
+  }
+  const stamp = [new Date().toISOString().slice(0, 10), commit, `load ${loadBefore} -> ${load1()}`];
+  console.log(`\n## Rows for docs/performance.md (${title})\n`);
+  for (const row of rows) console.log(`| ${[...stamp, ...row].join(' | ')} |`);
+}

@@ -5,10 +5,11 @@
 // writer, yaml, bcryptjs) is a chunk of its own, imported only when asked for: one bundle starts faster and
 // uses less memory than ~90 modules (figures: docs/performance.md). The dependencies are bundled too, so an
 // install needs no node_modules.
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import { bundledPackages, noticesText } from './third-party-notices.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -34,8 +35,9 @@ await build({
 });
 chmodSync(path.join(DIST, 'cli.js'), 0o755);
 
-// What of node_modules went into the bundle, with each package's licence text: the copyright file of the
-// packages (scripts/package-deb.mjs) and anyone redistributing dist/ must name them.
+// What of node_modules went into the bundle: the packages whose licences must ship with it (the Debian
+// copyright file and anyone redistributing dist/ must name them). One source for the notices:
+// scripts/third-party-notices.mjs.
 const bundled = [
   ...new Set(
     output.output
@@ -44,16 +46,5 @@ const bundled = [
       .filter((name) => name !== undefined),
   ),
 ].sort();
-const notices = bundled.map((name) => {
-  const dir = path.join(ROOT, 'node_modules', name);
-  const { version, license } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].find((f) => existsSync(path.join(dir, f)));
-  if (!file) throw new Error(`bundle: ${name} has no LICENSE file to ship`);
-  return `${name} ${version} (${license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`;
-});
-writeFileSync(
-  path.join(DIST, 'THIRD-PARTY-LICENSES.txt'),
-  `Packages bundled into these files, with their licences:\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
-);
-// The same list for the completeness test of THIRD-PARTY-NOTICES (scripts/third-party-notices.mjs).
 writeFileSync(path.join(ROOT, 'build/bundled-packages.json'), `${JSON.stringify(bundled, null, 2)}\n`);
+writeFileSync(path.join(DIST, 'THIRD-PARTY-LICENSES.txt'), noticesText(bundledPackages(bundled)));

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { bundledPackages, noticeHeading } from './third-party-notices.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -97,14 +98,12 @@ try {
   // refuses a full Apache-2.0 text in a copyright file); the others are quoted in full.
   const COMMON_LICENSES = { 'Apache-2.0': 'Apache-2.0' };
   const SEPARATOR = '\n' + '-'.repeat(72) + '\n\n';
-  const thirdParty = readFileSync(path.join(ROOT, 'dist/THIRD-PARTY-LICENSES.txt'), 'utf8')
-    .split(SEPARATOR)
-    .map((notice) => {
-      const licence = /^\S+ \S+ \(([^)]+)\)\n/.exec(notice.replace(/^Packages bundled[^\n]*\n\n/, ''))?.[1];
-      const common = licence === undefined ? undefined : COMMON_LICENSES[licence];
-      if (common === undefined) return notice;
-      const head = notice.slice(0, notice.indexOf(`(${licence})\n`) + licence.length + 3);
-      return `${head}\nOn Debian systems the complete text of the ${licence} licence is in /usr/share/common-licenses/${common}.\n`;
+  const thirdParty = bundledPackages()
+    .map((p) => {
+      const common = COMMON_LICENSES[p.license];
+      return common === undefined
+        ? `${noticeHeading(p)}\n${p.text}\n`
+        : `${noticeHeading(p)}\nOn Debian systems the complete text of the ${p.license} licence is in /usr/share/common-licenses/${common}.\n`;
     })
     .join(SEPARATOR);
   put(

@@ -6,7 +6,12 @@ import * as path from 'node:path';
 import { type FlagTable, type ParsedArgs, UsageError } from './args.js';
 import { defaultSettings, type Settings } from './context.js';
 import type { HostOptions } from './host/host.js';
-import { MAX_COMMAND_TIMEOUT_SECONDS, MIN_COMMAND_TIMEOUT_SECONDS, rootProblem } from './host-flags.js';
+import {
+  hostOptionsFrom,
+  MAX_COMMAND_TIMEOUT_SECONDS,
+  MIN_COMMAND_TIMEOUT_SECONDS,
+  rootProblem,
+} from './host-flags.js';
 
 export const EXIT_CONFIG = 78;
 export const DEFAULT_CONFIG_FILE = '/etc/xendoctor/config.json';
@@ -206,18 +211,16 @@ const FILE_KEYS = [
 const THRESHOLDS = ['gnttabWarnRatio'] as const;
 
 /**
- * Resolves the daemon's settings. `knownChecks` are the probe ids (an unknown id in the file or a flag is an
- * error: a typo must not silently leave a check on).
- */
-/**
- * loadConfig for a command's entry point: a bad configuration is said on stderr in the one shape every face
- * uses and comes back as undefined, for the caller to exit EXIT_CONFIG.
+ * loadConfig for a command's entry point: the host seam's flags and variables are checked first (a bad one
+ * is a usage error, 64, as in every command); a bad configuration is said on stderr in the one shape every
+ * face uses and comes back as undefined, for the caller to exit EXIT_CONFIG.
  */
 export function loadConfigOrSay(
   args: ParsedArgs,
   env: NodeJS.ProcessEnv,
   knownChecks: readonly string[],
 ): DaemonConfig | undefined {
+  hostOptionsFrom(args, env);
   try {
     return loadConfig(args, env, knownChecks);
   } catch (caught) {
@@ -227,6 +230,10 @@ export function loadConfigOrSay(
   }
 }
 
+/**
+ * Resolves the daemon's settings. `knownChecks` are the probe ids (an unknown id in the file or a flag is an
+ * error: a typo must not silently leave a check on).
+ */
 export function loadConfig(
   args: ParsedArgs,
   env: NodeJS.ProcessEnv,

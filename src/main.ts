@@ -5,7 +5,6 @@ import { type Command, commandNamed, reportFlags } from './commands.js';
 import { EXIT_CONFIG, enabledProbes, loadConfigOrSay } from './config.js';
 import { helpOrVersion, renderHelp, renderOverview } from './help.js';
 import { createHost } from './host/host.js';
-import { hostOptionsFrom } from './host-flags.js';
 import { probes, selectProbes } from './probes/index.js';
 import { runReport } from './report/run.js';
 import { renderText } from './report/text.js';
@@ -68,8 +67,6 @@ async function report(argv: readonly string[], overview: boolean): Promise<numbe
   if (output !== undefined && format !== 'prometheus') {
     throw new UsageError('flag --output needs --format prometheus');
   }
-  // Flags and variables of the host seam are usage errors (64) before the config file is read.
-  hostOptionsFrom(args, process.env);
   const config = loadConfigOrSay(
     args,
     process.env,

@@ -1,23 +1,9 @@
 // The same mistake gives the same exit code and message shape on every subcommand (issue 17), and the
 // discoverability flags (-h, -V, help COMMAND, --list-checks --json) work everywhere they apply.
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import { probes } from '../src/probes/index.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli.js');
-
-function xendoctor(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', ...env },
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { xendoctor } from './helpers.js';
 
 // capture needs --out before it looks at anything else; it never gets this far (each case is an error).
 const SUBCOMMANDS: [string, string[]][] = [

@@ -1,4 +1,5 @@
 // Shared test helpers: fixture hosts through the real host seam.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,21 @@ import type { Log } from '../src/exporter/state.js';
 import { runProbe } from '../src/runner.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+/** The built executable (vitest's global setup builds it). */
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+/** Runs `xendoctor` as a user does: dist/cli.js in a child, with PATH and `env` only in its environment. */
+export function xendoctor(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 export const HOSTS = path.join(FIXTURES, 'hosts');
 
 /** A fixture host replayed through the real seam: files under it, only its fake commands on the path. */

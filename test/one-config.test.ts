@@ -1,10 +1,8 @@
 // One configuration for every face: the report (text/JSON, Nagios), the textfile (--format prometheus), the
 // daemon (serve) and fix read the same config file and flags, so on the same host they never disagree.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/args.js';
 import type { Status } from '../src/check.js';
@@ -14,10 +12,8 @@ import { STATUS_VALUE } from '../src/exporter/metrics.js';
 import { hostFlags } from '../src/host-flags.js';
 import { probes } from '../src/probes/index.js';
 import type { ReportDocument } from '../src/report/document.js';
-import { HOSTS, quietLog } from './helpers.js';
+import { HOSTS, quietLog, xendoctor } from './helpers.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const HOST = path.join(HOSTS, 'dom0-domu-credit2');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-config-'));
@@ -36,15 +32,6 @@ writeFileSync(
 );
 const SHARED = ['--replay', HOST, '--config', CONFIG, '--disable-check', 'bridge-redirects'];
 
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '' },
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 const statusOf = Object.fromEntries(Object.entries(STATUS_VALUE).map(([s, v]) => [String(v), s])) as Record<
   string,
   Status
@@ -61,7 +48,7 @@ function statusesFromMetrics(text: string): Record<string, Status> {
 
 describe('one configuration for report, textfile, nagios, serve and fix', () => {
   it('gives the same statuses on the same host and config, with the config applied', async () => {
-    const report = cli([...SHARED, '--json']);
+    const report = xendoctor([...SHARED, '--json']);
     expect(report.stderr).toBe('');
     const doc = JSON.parse(report.stdout) as ReportDocument;
     const fromReport = Object.fromEntries(doc.checks.map((c) => [c.id, c.status]));
@@ -71,11 +58,11 @@ describe('one configuration for report, textfile, nagios, serve and fix', () => 
     expect(fromReport).toMatchObject({ 'grant-tables': 'warn', scheduler: 'warn', 'bridge-offload': 'warn' });
     expect(report.code).toBe(1);
 
-    const textfile = cli([...SHARED, '--format', 'prometheus']);
+    const textfile = xendoctor([...SHARED, '--format', 'prometheus']);
     expect(textfile.code).toBe(report.code);
     expect(statusesFromMetrics(textfile.stdout)).toEqual(fromReport);
 
-    const nagios = cli([...SHARED, '--format', 'nagios']);
+    const nagios = xendoctor([...SHARED, '--format', 'nagios']);
     expect(nagios.code).toBe(report.code);
     expect(nagios.stdout).toMatch(/^XENDOCTOR WARNING - /);
     expect(nagios.stdout.split('\n')[0]).toContain('gnttab_max_ratio=0.031;0.03;1');
@@ -101,7 +88,7 @@ describe('one configuration for report, textfile, nagios, serve and fix', () => 
     }
 
     // fix plans only what the same config leaves on: no send-redirects-off (bridge-redirects is off).
-    const fix = cli(['fix', ...SHARED, '--json']);
+    const fix = xendoctor(['fix', ...SHARED, '--json']);
     expect(fix.stderr).toBe('');
     const plan = JSON.parse(fix.stdout) as { remedies: { id: string }[] };
     const ids = plan.remedies.map((r) => r.id);
@@ -110,24 +97,24 @@ describe('one configuration for report, textfile, nagios, serve and fix', () => 
   });
 
   it('without the config, the same host exits 0 with advice only, on every face', () => {
-    const report = cli(['--replay', HOST, '--json']);
+    const report = xendoctor(['--replay', HOST, '--json']);
     expect(report.code).toBe(0);
-    const textfile = cli(['--replay', HOST, '--format', 'prometheus']);
+    const textfile = xendoctor(['--replay', HOST, '--format', 'prometheus']);
     const doc = JSON.parse(report.stdout) as ReportDocument;
     expect(statusesFromMetrics(textfile.stdout)).toEqual(
       Object.fromEntries(doc.checks.map((c) => [c.id, c.status])),
     );
-    expect(cli(['--replay', HOST, '--format', 'nagios']).code).toBe(0);
+    expect(xendoctor(['--replay', HOST, '--format', 'nagios']).code).toBe(0);
   });
 
   it('refuses a bad config file with exit 78 naming the key, on the report as on serve', () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ thresholds: { pausedWarnSeconds: 300 } }));
-    const run = cli(['--replay', HOST, '--config', bad]);
+    const run = xendoctor(['--replay', HOST, '--config', bad]);
     expect(run.code).toBe(78);
     expect(run.stderr).toContain('pausedWarnSeconds');
     // A typo on the command line is a usage error, as `--check nope` is (test/cli-consistency.test.ts).
-    const typo = cli(['--replay', HOST, '--disable-check', 'no-such-check']);
+    const typo = xendoctor(['--replay', HOST, '--disable-check', 'no-such-check']);
     expect(typo.code).toBe(64);
     expect(typo.stderr).toContain('unknown check "no-such-check"');
   });

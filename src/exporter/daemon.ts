@@ -109,7 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
 /**
  * /report.json (host name, Xen command line, domain names) has no authentication of its own: say so when
- * it is served beyond this host without basic auth or a required client certificate (docs/decisions/0001).
+ * it is served beyond this host without basic auth or a required client certificate (docs/decisions/0004).
  */
 export function warnIfExposed(address: AddressInfo, webConfig: WebConfigSource | undefined, log: Log): void {
   const current = webConfig?.current;

@@ -4,7 +4,6 @@ import { parseArgs, UsageError } from '../args.js';
 import { ConfigError, EXIT_CONFIG, loadConfigOrSay } from '../config.js';
 import { type Command, commandNamed, serveFlags } from '../commands.js';
 import { helpOrVersion } from '../help.js';
-import { hostOptionsFrom } from '../host-flags.js';
 import { probes } from '../probes/index.js';
 
 export async function serveCommand(argv: readonly string[]): Promise<number> {
@@ -13,8 +12,6 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   }
   if (helpOrVersion(args.flags, commandNamed('serve') as Command)) return 0;
-  // The host seam's flags and variables are usage errors (64) here as in report, fix and capture.
-  hostOptionsFrom(args, process.env);
   const config = loadConfigOrSay(
     args,
     process.env,

@@ -1,17 +1,17 @@
 // A real Prometheus scrapes `xendoctor serve` on a replayed host with a domain, a vif, two disks and kernel
 // log events; every Grafana panel query returns data, and every series an alerting rule reads exists.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
-  freePort,
-  GiveUp,
   missingTools,
+  type Prometheus,
+  queryPrometheus,
   type Started,
   shouldRun,
-  startProcess,
+  startPrometheus,
   startServe,
   stopProcess,
   waitFor,
@@ -26,9 +26,6 @@ interface Dashboard {
 interface RuleFile {
   groups: { rules: { alert: string; expr: string }[] }[];
 }
-interface Vector {
-  data: { result: unknown[] };
-}
 
 const dashboard = JSON.parse(
   readFileSync(path.join(PROMETHEUS_DIR, 'grafana-dashboard.json'), 'utf8'),
@@ -39,26 +36,14 @@ describe.runIf(shouldRun(missing))(
   'the Grafana dashboard and the rules against a real Prometheus (system)',
   () => {
     let serve: Started & { base: string };
-    let prometheus: Started | undefined;
+    let prometheus: Prometheus | undefined;
     let dir: string;
-    let api: string;
 
     beforeAll(async () => {
       expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
       dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-dashboard-'));
       serve = await startServe('made-up-domain-devices', ['--interval', '1']);
-      writeFileSync(
-        path.join(dir, 'prometheus.yml'),
-        `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: xendoctor\n    static_configs:\n      - targets: ['${serve.base.replace('http://', '')}']\n`,
-      );
-      const port = await freePort();
-      api = `http://127.0.0.1:${port}`;
-      prometheus = startProcess('prometheus', [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ]);
+      prometheus = await startPrometheus(dir, serve.base.replace('http://', ''));
     }, 60_000);
 
     afterAll(async () => {
@@ -68,10 +53,8 @@ describe.runIf(shouldRun(missing))(
     }, 30_000);
 
     const results = async (expr: string) => {
-      if (prometheus?.child.exitCode !== null) throw new GiveUp(`prometheus exited: ${prometheus?.output()}`);
-      const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await response.json()) as Vector;
-      return body.data.result.length > 0 ? body.data.result : undefined;
+      const found = await queryPrometheus(prometheus as Prometheus, expr);
+      return found.length > 0 ? found : undefined;
     };
     // Rates need two scrapes: wait until Prometheus has the data, not for a fixed time.
     const hasData = (expr: string) => waitFor(() => results(expr), 30_000, `data for ${expr}`);

@@ -1,16 +1,16 @@
 // A real Prometheus server (Debian's package) scrapes `xendoctor serve` on a fixture host for a few seconds;
 // the series are then read back through Prometheus's HTTP API. Everything on 127.0.0.1, both stopped by PID.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  freePort,
-  GiveUp,
   missingTools,
+  type Prometheus,
+  queryPrometheus,
   type Started,
   shouldRun,
-  startProcess,
+  startPrometheus,
   startServe,
   stopProcess,
   waitFor,
@@ -18,34 +18,21 @@ import {
 
 const missing = missingTools(['prometheus']);
 
-interface Vector {
-  status: string;
-  data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
 }
 
 describe.runIf(shouldRun(missing))('a real Prometheus scrapes xendoctor serve (system)', () => {
   let serve: Started & { base: string };
-  let prometheus: Started | undefined;
+  let prometheus: Prometheus | undefined;
   let dir: string;
-  let api: string;
 
   beforeAll(async () => {
     expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
     dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-prometheus-'));
     serve = await startServe('dom0-domu-credit2', ['--interval', '1']);
-    const target = serve.base.replace('http://', '');
-    writeFileSync(
-      path.join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: xendoctor\n    static_configs:\n      - targets: ['${target}']\n`,
-    );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    prometheus = startProcess('prometheus', [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ]);
+    prometheus = await startPrometheus(dir, serve.base.replace('http://', ''));
   }, 60_000);
 
   afterAll(async () => {
@@ -54,12 +41,7 @@ describe.runIf(shouldRun(missing))('a real Prometheus scrapes xendoctor serve (s
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  const query = async (expr: string) => {
-    if (prometheus?.child.exitCode !== null) throw new GiveUp(`prometheus exited: ${prometheus?.output()}`);
-    const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await response.json()) as Vector;
-    return body.data.result;
-  };
+  const query = (expr: string) => queryPrometheus<Sample>(prometheus as Prometheus, expr);
   const sampleOf = (expr: string) =>
     waitFor(async () => (await query(expr))[0]?.value[1], 30_000, `Prometheus to have ${expr}`);
 

@@ -92,6 +92,35 @@ export async function waitFor<T>(
   );
 }
 
+/** A real Prometheus (Debian's package) on a free loopback port, scraping `target` every second as job xendoctor. */
+export interface Prometheus extends Started {
+  api: string;
+}
+
+/** Starts Prometheus with its config and data in `dir`; stop it with stopProcess. */
+export async function startPrometheus(dir: string, target: string): Promise<Prometheus> {
+  writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: xendoctor\n    static_configs:\n      - targets: ['${target}']\n`,
+  );
+  const port = await freePort();
+  const started = startProcess('prometheus', [
+    `--config.file=${path.join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ]);
+  return { ...started, api: `http://127.0.0.1:${port}` };
+}
+
+/** An instant query through Prometheus' HTTP API: the result vector, empty when no series matched. */
+export async function queryPrometheus<Sample>(prometheus: Prometheus, expr: string): Promise<Sample[]> {
+  if (prometheus.child.exitCode !== null) throw new GiveUp(`prometheus exited: ${prometheus.output()}`);
+  const response = await fetch(`${prometheus.api}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await response.json()) as { data: { result: Sample[] } };
+  return body.data.result;
+}
+
 /**
  * Starts `xendoctor serve` on 127.0.0.1 (a free port) against a fixture host; resolves after a first cycle.
  * Options: the entry point (default: the repository's dist/cli.js), headers for that wait (basic auth).
