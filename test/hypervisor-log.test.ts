@@ -5,11 +5,19 @@ import { hypervisorLog } from '../src/probes/hypervisor-log.js';
 import { reply, runOn } from './helpers.js';
 
 describe('parseXlDmesg', () => {
-  it('reads the real ring from boot: nothing above info, the MTRR notice benign', () => {
+  it('reads the real ring from boot: one warning (no SSBD under QEMU), the MTRR notice benign', () => {
     const log = parseXlDmesg(reply('dom0-domu-credit2', 'xl dmesg'));
     expect(log.lines).toHaveLength(82);
     expect(log.fromBoot).toBe(true);
-    expect(log.lines.every((l) => l.source === 'XEN' && l.level === 'info')).toBe(true);
+    expect(log.xen).toEqual({ version: '4.17.7', debug: false });
+    expect(log.loglevel).toEqual({
+      hypervisor: 'Errors and warnings',
+      guest: 'Nothing (Rate-limited: Errors and warnings)',
+    });
+    expect(log.lines.every((l) => l.source === 'XEN')).toBe(true);
+    expect(log.lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.message])).toEqual([
+      ['warning', 'No SSBD controls available'],
+    ]);
     expect(log.lines.filter((l) => l.benign).map((l) => l.message)).toEqual([
       'mtrr: your CPUs had inconsistent fixed MTRR settings',
       'mtrr: your CPUs had inconsistent variable MTRR settings',
@@ -60,7 +68,12 @@ describe('classifyXenMessage', () => {
     // info since 4.19, on every healthy host; and an AMD-Vi feature name.
     ['CPU0: AMD K8 machine check reporting enabled', 'info', undefined],
     ['mcheck_poll: Machine check polling timer started.', 'info', undefined],
-    ['- PPR Log Overflow Early Warning', 'info', undefined],
+    // XENLOG_ERR in arch/x86/cpu/amd.c, but it reports missing mitigation controls, not a failure.
+    ['No SSBD controls available', 'warning', undefined],
+    // AMD-Vi event log entries other than IO_PAGE_FAULT (iommu_init.c: "%s %08x %08x %08x %08x", XENLOG_ERR):
+    // "_ERROR" and "_TIMEOUT" inside a word were info before.
+    ['COMMAND_HW_ERROR 0000a000 20000000 00000000 00000000', 'error', 'iommu-fault'],
+    ['IOTLB_INV_TIMEOUT 0000a000 70000000 fee00000 00000000', 'error', 'iommu-fault'],
     // A real machine check is still an error.
     ['MCE: CPU0: Machine Check Exception: 0000000000000004', 'error', 'machine-check'],
   ])('%s -> %s', (message, level, kind) => {
@@ -91,13 +104,14 @@ describe('hypervisor-log', () => {
   it('is ok on the real dom0 and names the benign lines it read', async () => {
     const result = await runOn('dom0-domu-credit2', hypervisorLog);
     expect(result.status).toBe('ok');
-    expect(result.summary).toBe('82 lines read, no errors');
+    expect(result.summary).toBe('82 lines read, no errors; 1 warning-level (see evidence)');
+    expect(result.evidence).toContain('(XEN) No SSBD controls available');
     expect(result.evidence[0]).toBe('xl dmesg: 82 lines since boot');
     expect(result.evidence.filter((e) => e.startsWith('benign: '))).toHaveLength(3);
     expect(Object.fromEntries(result.metrics.map((m) => [m.labels.level, m.value]))).toEqual({
       error: 0,
-      warning: 0,
-      info: 82,
+      warning: 1,
+      info: 81,
     });
   });
   it('warns on a noisy ring, grouped with counts, grant table limits apart', async () => {

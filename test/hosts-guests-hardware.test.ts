@@ -1,0 +1,44 @@
+// Whole-report verdicts on the issue 16 hosts of guests, hardware and the newest Debian: every check's
+// status on each, as an admin of that host would expect it (their goldens hold the full reports).
+import { describe, expect, it } from 'vitest';
+import { probes } from '../src/probes/index.js';
+import { runReport } from '../src/report/run.js';
+import { fixtureHost } from './helpers.js';
+
+async function verdicts(name: string) {
+  const { document } = await runReport(fixtureHost(name), probes);
+  return Object.fromEntries(document.checks.map((check) => [check.id, check]));
+}
+
+describe('debian13-xen420 (real lab capture: Debian 13, Xen 4.20, systemd 257)', () => {
+  it('is a healthy dom0: every check ok, Xen 4.20 info lines not errors', async () => {
+    const checks = await verdicts('debian13-xen420');
+    expect(Object.fromEntries(Object.entries(checks).map(([id, c]) => [id, c.status]))).toEqual({
+      'cpu-virtualization': 'ok',
+      'xen-hypervisor': 'ok',
+      'xen-dom0': 'ok',
+      'xen-daemons': 'ok',
+      'grant-tables': 'ok',
+      scheduler: 'ok',
+      'bridge-offload': 'ok',
+      'dom0-memory': 'ok',
+      domains: 'ok',
+      'kernel-config': 'ok',
+      'bridge-redirects': 'ok',
+      'hypervisor-log': 'ok',
+    });
+    // trixie's static xen.service and xendomains.service ("enabled"; bookworm's were "generated").
+    expect(checks['xen-daemons']?.evidence).toEqual(
+      expect.arrayContaining(['xen.service: enabled', 'xendomains.service: enabled']),
+    );
+    const log = checks['hypervisor-log'];
+    expect(log?.summary).toBe('145 lines read, no errors; 2 warning-level (see evidence)');
+    expect(log?.evidence).toContain(
+      'Xen 4.20.5-pre (debug=n) logs errors, warnings and info; guest-caused: nothing (rate-limited: errors and warnings)',
+    );
+    expect(log?.evidence.filter((e) => e.startsWith('benign: (XEN) ') && /machine check/i.test(e))).toEqual([
+      'benign: (XEN) CPU0: AMD K8 machine check reporting enabled (machine check reporting starting up (logged by default since Xen 4.18))',
+      'benign: (XEN) mcheck_poll: Machine check polling timer started. (machine check reporting starting up (logged by default since Xen 4.18))',
+    ]);
+  });
+});
