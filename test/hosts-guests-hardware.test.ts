@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { probes } from '../src/probes/index.js';
 import { runReport } from '../src/report/run.js';
-import { fixtureHost } from './helpers.js';
+import { hypervisorLog } from '../src/probes/hypervisor-log.js';
+import { fixtureHost, runOn } from './helpers.js';
 
 async function verdicts(name: string) {
   const { document } = await runReport(fixtureHost(name), probes);
@@ -40,5 +41,27 @@ describe('debian13-xen420 (real lab capture: Debian 13, Xen 4.20, systemd 257)',
       'benign: (XEN) CPU0: AMD K8 machine check reporting enabled (machine check reporting starting up (logged by default since Xen 4.18))',
       'benign: (XEN) mcheck_poll: Machine check polling timer started. (machine check reporting starting up (logged by default since Xen 4.18))',
     ]);
+  });
+});
+
+describe('epyc-iommu-dom0 (made up from Xen 4.20 source strings on the trixie host)', () => {
+  it('is ok: AMD-Vi feature names, SVM features and machine check start-up are not warnings', async () => {
+    const checks = await verdicts('epyc-iommu-dom0');
+    expect(Object.values(checks).filter((c) => c.status !== 'ok')).toEqual([]);
+    const log = checks['hypervisor-log'];
+    expect(log?.summary).toBe('186 lines read, no errors');
+    expect(log?.evidence).toContain(
+      'benign: (XEN) - PPR Log Overflow Early Warning (a feature name in the list Xen prints at boot, not a message)',
+    );
+    const metrics = (await runOn('epyc-iommu-dom0', hypervisorLog)).metrics;
+    expect(metrics.map((m) => [m.labels.level, m.value])).toEqual([
+      ['error', 0],
+      ['warning', 0],
+      ['info', 186],
+    ]);
+    // HVM comes from xl info (svm is hidden from a PV dom0's cpuinfo).
+    expect(checks['cpu-virtualization']?.evidence).toContain(
+      'xl info: virt_caps: pv hvm hvm_directio pv_directio hap shadow gnttab-v1 gnttab-v2',
+    );
   });
 });

@@ -74,12 +74,59 @@ describe('classifyXenMessage', () => {
     // "_ERROR" and "_TIMEOUT" inside a word were info before.
     ['COMMAND_HW_ERROR 0000a000 20000000 00000000 00000000', 'error', 'iommu-fault'],
     ['IOTLB_INV_TIMEOUT 0000a000 70000000 fee00000 00000000', 'error', 'iommu-fault'],
+    // AMD_IOMMU_ERROR() / AMD_IOMMU_WARN() in drivers/passthrough/amd/iommu.h (XENLOG_ERR / XENLOG_WARNING).
+    ['AMD-Vi: Error: IVHD: invalid Device_Entry Dev_Id 0x1234', 'error', 'error'],
+    ['AMD-Vi: Warning: IVMD: [fd000000,fe000000) is not IOMMU addressable', 'warning', undefined],
     // A real machine check is still an error.
     ['MCE: CPU0: Machine Check Exception: 0000000000000004', 'error', 'machine-check'],
   ])('%s -> %s', (message, level, kind) => {
     const got = classifyXenMessage(message);
     expect(got.level).toBe(level);
     expect(got.kind).toBe(kind);
+  });
+});
+
+describe('feature lists and per-CPU lines (by their place in the ring)', () => {
+  // Strings of drivers/passthrough/amd/iommu_detect.c's FEAT() and arch/x86/hvm/svm/svm.c's P() (Xen 4.20).
+  const ring = [
+    '(XEN) AMD-Vi: IOMMU Extended Features:',
+    '(XEN) - Peripheral Page Service Request',
+    '(XEN) - Hardware Error Registers',
+    '(XEN) - Host Address Translation Size: 0x1',
+    '(XEN) - PPR Log Overflow Early Warning',
+    '(XEN) - Guest I/O Protection',
+    '(XEN) AMD-Vi: IOMMU 0 Enabled.',
+    '(XEN) SVM: Supported advanced features:',
+    '(XEN)  - Nested Page Tables (NPT)',
+    '(XEN)  - Pause-Intercept Filter Threshold',
+  ].join('\n');
+  it('reads every line of a feature list as info, whatever its words', () => {
+    const log = parseXlDmesg(ring);
+    expect(log.lines.filter((l) => l.level !== 'info')).toEqual([]);
+    // Only the names that would otherwise read as a level are named as benign.
+    expect(log.lines.filter((l) => l.benign).map((l) => l.message)).toEqual([
+      '- Hardware Error Registers',
+      '- PPR Log Overflow Early Warning',
+    ]);
+  });
+  it('knows the alarming AMD-Vi feature names when the heading has rotated out', () => {
+    const log = parseXlDmesg('(XEN) - PPR Log Overflow Early Warning\n(XEN) - Hardware Error Registers\n');
+    expect(log.lines.map((l) => l.level)).toEqual(['info', 'info']);
+  });
+  it('a dash line outside a list, not a known feature, keeps its level', () => {
+    const log = parseXlDmesg('(XEN) Brought up 2 CPUs\n(XEN) - Something Warning\n');
+    expect(log.lines.map((l) => l.level)).toEqual(['info', 'warning']);
+  });
+  it('a second machine check type (mce.c prints it at XENLOG_WARNING) is a warning', () => {
+    const log = parseXlDmesg(
+      '(XEN) CPU0: AMD Fam19h machine check reporting enabled\n(XEN) CPU8: Intel machine check reporting enabled\n',
+    );
+    expect(log.lines.map((l) => l.level)).toEqual(['info', 'warning']);
+  });
+  it('reads what the ring holds: loglvl, guest_loglvl, version and debug=', () => {
+    const log = parseXlDmesg(reply('dom0-credit2', 'xl dmesg').replace(' debug=n ', ' debug=y '));
+    expect(log.xen?.debug).toBe(true);
+    expect(parseXlDmesg('(XEN) Std. Loglevel: All\n').loglevel).toEqual({ hypervisor: 'All' });
   });
 });
 

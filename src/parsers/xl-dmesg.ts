@@ -81,6 +81,10 @@ const RULES: readonly Rule[] = [
   // XENLOG_ERR in arch/x86/cpu/amd.c (printed once): the CPU offers none of the controls Xen uses against
   // Speculative Store Bypass (old microcode, or a VM's CPU model such as QEMU's): worth knowing, nothing broke.
   { test: /^No SSBD controls available$/, level: 'warning' },
+  // drivers/passthrough/amd/iommu.h: AMD_IOMMU_ERROR() prints XENLOG_ERR "AMD-Vi: Error: ..." (mostly the
+  // firmware's IVRS table is wrong); pci_amd_iommu.c "AMD-Vi: Error initialization". AMD_IOMMU_WARN()'s
+  // "AMD-Vi: Warning: ..." is XENLOG_WARNING and falls to the WARNING rule below.
+  { test: /^AMD-Vi: Error\b/, level: 'error', kind: 'error' },
   // XENLOG_ERR in drivers/passthrough/amd/iommu_init.c: AMD-Vi event log entries other than IO_PAGE_FAULT,
   // "<EVENT> %08x %08x %08x %08x".
   {
