@@ -65,3 +65,36 @@ describe('epyc-iommu-dom0 (made up from Xen 4.20 source strings on the trixie ho
     );
   });
 });
+
+describe.each([
+  ['domu-pv', 'PV', '6.12.117+bpo-amd64'],
+  ['domu-pvh', 'PVH', '6.12.117+bpo-cloud-amd64'],
+])('%s (made up: the agent inside a guest)', (name, type, release) => {
+  it('says it is a domU: dom0 checks skip with that reason, the guest kernel is graded by its frontends', async () => {
+    const checks = await verdicts(name);
+    const domU = `this is a domU (${type} guest)`;
+    expect(Object.fromEntries(Object.entries(checks).map(([id, c]) => [id, [c.status, c.summary]]))).toEqual({
+      'cpu-virtualization': ['skip', `${domU}: only dom0 can ask Xen whether the hardware has HVM`],
+      'xen-hypervisor': ['ok', 'running under Xen'],
+      'xen-dom0': [
+        'skip',
+        `${domU}: the dom0 checks do not apply here; run xendoctor in dom0 to check the Xen host`,
+      ],
+      'xen-daemons': ['skip', `${domU}: only dom0 can see this`],
+      'grant-tables': ['skip', `${domU}: only dom0 can see this`],
+      scheduler: ['skip', `${domU}: only dom0 can see this`],
+      'bridge-offload': ['skip', 'no Linux bridge on this host'],
+      'dom0-memory': ['skip', `${domU}: only dom0 can see this`],
+      domains: ['skip', `${domU}: only dom0 can see this`],
+      'kernel-config': ['ok', 'all 3 guest options are enabled (y or m)'],
+      'bridge-redirects': ['skip', 'no Linux bridge on this host'],
+      'hypervisor-log': ['skip', `${domU}: only dom0 can see this`],
+    });
+    expect(checks['kernel-config']?.evidence[0]).toBe(`/boot/config-${release}: read`);
+    expect(checks['xen-hypervisor']?.evidence).toContain(
+      type === 'PVH'
+        ? 'dmesg: [    0.108264] Booting kernel on Xen PVH'
+        : 'dmesg: [    0.301227] Booting kernel on Xen',
+    );
+  });
+});
