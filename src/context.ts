@@ -268,7 +268,7 @@ export function commandProblem(
 const PACKAGES: Record<string, string> = {
   xl: 'Debian: xen-utils-<version>; Alpine: xen',
   'xen-diag': 'Xen 4.10 or later; Debian: xen-utils-<version>; Alpine: xen',
-  ethtool: 'Debian and Alpine: ethtool',
+  ethtool: 'Debian, Ubuntu, Alpine and Fedora: ethtool; Gentoo: sys-apps/ethtool',
   dmesg: 'Debian: util-linux; Alpine: util-linux-misc or busybox',
 };
 

@@ -126,7 +126,7 @@ describe('a dom0 missing a tool', () => {
     expect(run.code).toBe(3);
     expect(check(run, 'bridge-offload')?.status).toBe('error');
     expect(check(run, 'bridge-offload')?.evidence.join('\n')).toContain(
-      'install: Debian and Alpine: ethtool',
+      'install: Debian, Ubuntu, Alpine and Fedora: ethtool; Gentoo: sys-apps/ethtool',
     );
   });
 
