@@ -1,8 +1,14 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Context } from '../src/context.js';
+import { createHost } from '../src/host/host.js';
+import { runProbe } from '../src/runner.js';
 import { ParseError } from '../src/parsers/parse-error.js';
 import { classifyXenMessage, groupXenLog, parseXlDmesg } from '../src/parsers/xl-dmesg.js';
 import { hypervisorLog } from '../src/probes/hypervisor-log.js';
-import { reply, runOn } from './helpers.js';
+import { FIXTURES, HOSTS, reply, runOn } from './helpers.js';
 
 describe('parseXlDmesg', () => {
   it('reads the real ring from boot: one warning (no SSBD under QEMU), the MTRR notice benign', () => {
@@ -178,6 +184,30 @@ describe('hypervisor-log', () => {
       warning: 6,
       info: 31,
     });
+  });
+  it('says when loglvl= hides warnings, and nothing of debug-only lines on a debug build', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'xd-loglvl-'));
+    cpSync(path.join(HOSTS, 'debian13-xen420'), root, { recursive: true, verbatimSymlinks: true });
+    // The copy's fake xl points at the shared replayer by an absolute path.
+    rmSync(path.join(root, 'commands/xl'));
+    symlinkSync(path.join(FIXTURES, 'replay.sh'), path.join(root, 'commands/xl'));
+    const ring = path.join(root, 'commands/replies/xl dmesg.stdout');
+    writeFileSync(
+      ring,
+      readFileSync(ring, 'utf8')
+        .replace('Std. Loglevel: Errors, warnings and info', 'Std. Loglevel: Errors')
+        .replace(' debug=n ', ' debug=y '),
+    );
+    const result = await runProbe(
+      new Context(createHost({ root, path: [path.join(root, 'commands')] })),
+      hypervisorLog,
+    );
+    expect(result.evidence.slice(0, 4)).toEqual([
+      'xl dmesg: 145 lines since boot',
+      'Xen 4.20.5-pre (debug=y) logs errors; guest-caused: nothing (rate-limited: errors and warnings)',
+      'loglvl= hides warnings (and maybe errors): this check sees less than usual',
+      '(XEN) Failed to convert E820 RAM f5a00-f5b84 to RESERVED',
+    ]);
   });
   it('is an error (cannot see, never ok or skip) when xl is missing on a dom0', async () => {
     const result = await runOn('made-up-openrc-xenconsoled-disabled', hypervisorLog);
