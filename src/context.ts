@@ -120,13 +120,43 @@ export class Context {
     });
   }
 
-  /** /proc/xen/capabilities contains "control_d" only in dom0 (and only once xenfs is mounted). */
-  dom0(): Promise<{ isDom0: boolean; evidence: string }> {
+  /**
+   * dom0 or a guest (domU). /proc/xen/capabilities contains "control_d" only in dom0, once xenfs is
+   * mounted; a guest's is empty. Many guests never mount xenfs: then /sys/hypervisor/properties/features
+   * tells, since Xen sets XENFEAT_dom0 (bit 11) only for the hardware domain (xen/common/kernel.c,
+   * XENVER_get_features). Neither known (xenfs not mounted, no features file): neither flag is set.
+   */
+  dom0(): Promise<XenRole> {
     return this.fact('dom0', async () => {
-      const caps = await this.host.readFileIfExists('/proc/xen/capabilities');
-      if (caps === undefined) return { isDom0: false, evidence: '/proc/xen/capabilities: missing' };
-      const isDom0 = caps.split(/\s+/).includes('control_d');
-      return { isDom0, evidence: `/proc/xen/capabilities: ${caps.trim() || '(empty)'}` };
+      const [caps, features, guestType] = await Promise.all([
+        this.host.readFileIfExists('/proc/xen/capabilities'),
+        this.host.readFileIfExists('/sys/hypervisor/properties/features'),
+        this.host.readFileIfExists('/sys/hypervisor/guest_type'),
+      ]);
+      // "PV", "PVH" or "HVM" (drivers/xen/sys-hypervisor.c, Linux 4.15+): how this domain runs.
+      const type = /^(PV|PVH|HVM)$/.exec(guestType?.trim() ?? '')?.[1];
+      const withType = (role: Omit<XenRole, 'guestType'>): XenRole =>
+        type ? { ...role, guestType: type } : role;
+      if (caps !== undefined) {
+        const isDom0 = caps.split(/\s+/).includes('control_d');
+        return withType({
+          isDom0,
+          isDomU: !isDom0,
+          evidence: `/proc/xen/capabilities: ${caps.trim() || '(empty)'}`,
+        });
+      }
+      const bits = /^[0-9a-f]{1,16}$/i.test(features?.trim() ?? '')
+        ? Number.parseInt(features?.trim() ?? '', 16)
+        : undefined;
+      if (bits === undefined || !(await this.xen()).underXen) {
+        return withType({ isDom0: false, isDomU: false, evidence: '/proc/xen/capabilities: missing' });
+      }
+      const hardwareDomain = (bits & (1 << XENFEAT_DOM0)) !== 0;
+      return withType({
+        isDom0: false,
+        isDomU: !hardwareDomain,
+        evidence: `/proc/xen/capabilities: missing; /sys/hypervisor/properties/features: ${features?.trim() ?? ''} (${hardwareDomain ? 'with' : 'without'} XENFEAT_dom0)`,
+      });
     });
   }
 
@@ -239,6 +269,24 @@ export class Context {
   }
 }
 
+/** xen/include/public/features.h: "operation as Dom0 is supported", set only for the hardware domain. */
+const XENFEAT_DOM0 = 11;
+
+export interface XenRole {
+  /** /proc/xen/capabilities says control_d. */
+  isDom0: boolean;
+  /** Known to be a guest: capabilities without control_d, or no XENFEAT_dom0 in the features. */
+  isDomU: boolean;
+  /** /sys/hypervisor/guest_type: "PV", "PVH" or "HVM". */
+  guestType?: string;
+  evidence: string;
+}
+
+/** "this is a domU (PVH guest)": the reason a dom0 check does not apply. */
+export function domUReason(role: XenRole): string {
+  return `this is a domU${role.guestType ? ` (${role.guestType} guest)` : ''}`;
+}
+
 /** `xl list` as dom0 sees it: Domain-0 is always listed, so a list without it is garbage, not a host. */
 function parseDom0XlList(text: string): XlDomain[] {
   const list = parseXlList(text);
@@ -292,7 +340,7 @@ export function commandProblem(
 const PACKAGES: Record<string, string> = {
   xl: 'Debian: xen-utils-<version>; Alpine: xen',
   'xen-diag': 'Xen 4.10 or later; Debian: xen-utils-<version>; Alpine: xen',
-  ethtool: 'Debian and Alpine: ethtool',
+  ethtool: 'Debian, Ubuntu, Alpine and Fedora: ethtool; Gentoo: sys-apps/ethtool',
   dmesg: 'Debian: util-linux; Alpine: util-linux-misc or busybox',
 };
 

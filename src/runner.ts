@@ -2,7 +2,7 @@
 // each isolated, so a probe that throws is reported as `error` and the others go on.
 import type { CheckResult, Outcome, Probe } from './check.js';
 import { error, skip, strictOutcome } from './check.js';
-import type { Context } from './context.js';
+import { type Context, domUReason } from './context.js';
 
 /** Runs the given probes and returns their results in the order given. */
 export async function runProbes(ctx: Context, probes: readonly Probe[]): Promise<CheckResult[]> {
@@ -35,6 +35,7 @@ async function unmetRequirement(ctx: Context, probe: Probe): Promise<Outcome | u
   if (!xen.underXen) return skip('not running under Xen: see xen-hypervisor', [xen.evidence]);
   if (probe.requires === 'dom0') {
     const dom0 = await ctx.dom0();
+    if (dom0.isDomU) return skip(`${domUReason(dom0)}: only dom0 can see this`, [dom0.evidence]);
     if (!dom0.isDom0) return skip('not in dom0: see xen-dom0', [dom0.evidence]);
   }
   return undefined;

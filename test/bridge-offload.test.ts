@@ -143,7 +143,9 @@ describe('bridge-offload', () => {
     const host = createHost({ root: path.join(HOSTS, 'dom0-domu-credit2'), path: ['/nonexistent'] });
     const result = await runProbe(new Context(host), bridgeOffload);
     expect(result).toMatchObject({ status: 'error', summary: 'ethtool not found on PATH=/nonexistent' });
-    expect(result.evidence.join('\n')).toContain('install: Debian and Alpine: ethtool');
+    expect(result.evidence.join('\n')).toContain(
+      'install: Debian, Ubuntu, Alpine and Fedora: ethtool; Gentoo: sys-apps/ethtool',
+    );
   });
 
   it('skips when ethtool is missing on a bridged host that is not a dom0 (offloads only matter to domUs)', async () => {

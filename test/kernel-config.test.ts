@@ -125,7 +125,7 @@ describe('kernel-config', () => {
     const guest = await run();
     expect(guest.status).toBe('ok');
     expect(guest.summary).toBe('all 3 guest options are enabled (y or m)');
-    expect(guest.evidence).toContain('role: guest (under Xen, /proc/xen/capabilities without control_d)');
+    expect(guest.evidence).toContain('role: guest (this is a domU; /proc/xen/capabilities: (empty))');
     // Without blkfront: warn, and dom0's backends are never asked for.
     writeFileSync(
       path.join(root, 'proc/config.gz'),
@@ -134,6 +134,20 @@ describe('kernel-config', () => {
     const noBlkfront = await run();
     expect(noBlkfront.status).toBe('warn');
     expect(noBlkfront.findings.map((f) => f.code)).toEqual(['missing-config-xen-blkdev-frontend']);
+  });
+  it('knows a guest without xenfs by its Xen features (no XENFEAT_dom0), and a dom0 by them', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'xd-domu-features-'));
+    mkdirSync(path.join(root, 'sys/hypervisor/properties'), { recursive: true });
+    writeFileSync(path.join(root, 'sys/hypervisor/type'), 'xen\n');
+    mkdirSync(path.join(root, 'proc'), { recursive: true });
+    writeFileSync(path.join(root, 'proc/config.gz'), gzipSync(REAL));
+    const run = () => runProbe(new Context(createHost({ root, path: [] })), kernelConfig);
+    // A PVH domU's features under Xen 4.20 (bit 11, XENFEAT_dom0, clear).
+    writeFileSync(path.join(root, 'sys/hypervisor/properties/features'), '001d2305\n');
+    expect((await run()).summary).toBe('all 3 guest options are enabled (y or m)');
+    // The real Debian 13 dom0's features (bit 11 set): dom0's needs, though xenfs is not mounted.
+    writeFileSync(path.join(root, 'sys/hypervisor/properties/features'), '001e28e0\n');
+    expect((await run()).summary).toBe('all 10 dom0 options are enabled (y or m)');
   });
   it("finds Alpine's /boot/config-<flavour> for release 6.6.31-0-lts", async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'xd-alpine-'));

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -203,6 +203,29 @@ describe('xen-daemons', () => {
     ]);
     expect(result.remedies.map((r) => r.commands)).toEqual([['rc-update add xenconsoled xen']]);
   });
+  it("Debian under OpenRC: xen in no runlevel is started by xendomains' LSB Required-Start, not a finding", async () => {
+    // Gentoo's host turned into a Debian one: Debian's two LSB scripts, xendomains alone in default.
+    const root = copyHost('gentoo-openrc-softlevel');
+    for (const name of ['xencommons', 'xenstored', 'xenconsoled', 'xendomains', 'xen-watchdog']) {
+      rmSync(path.join(root, 'etc/init.d', name));
+    }
+    rmSync(path.join(root, 'etc/runlevels/xen'), { recursive: true });
+    writeFileSync(path.join(root, 'etc/init.d/xen'), DEBIAN_XEN);
+    writeFileSync(path.join(root, 'etc/init.d/xendomains'), DEBIAN_XENDOMAINS);
+    symlinkSync('/etc/init.d/xendomains', path.join(root, 'etc/runlevels/default/xendomains'));
+    writeFileSync(path.join(root, 'proc/cmdline'), 'root=/dev/vda rw console=hvc0\n');
+    const result = await runProbe(
+      new Context(createHost({ root, path: [path.join(root, 'commands')] })),
+      xenDaemons,
+    );
+    expect(result.evidence).toEqual(
+      expect.arrayContaining([
+        'xen (openrc): needed by xendomains',
+        'xendomains (openrc): in the default runlevel',
+      ]),
+    );
+    expect(result.status).toBe('ok');
+  });
   it('follows a runlevel stacked as a real directory, and ignores a softlevel= that is no runlevel name', async () => {
     const root = copyHost('gentoo-openrc-softlevel');
     rmSync(path.join(root, 'etc/runlevels/xen/default'));
@@ -257,7 +280,44 @@ describe('openrc parsers', () => {
     ]);
     expect(initScriptNeeds('')).toEqual([]);
   });
+  it("reads an LSB header's Required-Start as Debian's OpenRC does (names, not $facilities)", () => {
+    expect(initScriptNeeds(DEBIAN_XENDOMAINS)).toEqual(['xen']);
+    expect(initScriptNeeds(DEBIAN_XEN)).toEqual([]);
+    // A depend() wins over a header (an openrc-run script with a leftover LSB block).
+    expect(initScriptNeeds(`${DEBIAN_XENDOMAINS}depend() {\n\tneed xenstored\n}\n`)).toEqual(['xenstored']);
+  });
 });
+
+// The LSB headers of Debian 12's /etc/init.d/xendomains and /etc/init.d/xen, verbatim from the package
+// xen-utils-common 4.17.7+13-g2445b30a44-0+deb12u1 (the rest of the scripts is left out). The lab's Debian 12
+// + OpenRC 0.45 deptree (shared/lab-captures/f-openrc-dom0/deptree-xen.txt) shows `xendomains ineed xen`.
+const DEBIAN_XENDOMAINS = `#!/bin/bash
+### BEGIN INIT INFO
+# Provides:          xendomains
+# Required-Start:    $syslog $network $remote_fs xen
+# Required-Stop:     $syslog $network $remote_fs xen
+# Should-Start:      drbd iscsi openvswitch-switch nfs-kernel-server
+# Should-Stop:       drbd iscsi openvswitch-switch nfs-kernel-server
+# X-Start-Before:    corosync heartbeat libvirtd
+# X-Stop-After:      corosync heartbeat libvirtd
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: Start/stop secondary xen domains
+# Description:       Start / stop domains automatically when domain 0 
+#                    boots / shuts down.
+### END INIT INFO
+`;
+const DEBIAN_XEN = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          xen
+# Required-Start:    $syslog $remote_fs
+# Required-Stop:     $syslog $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: Xen daemons
+# Description:       Xen daemons
+### END INIT INFO
+`;
 
 /** A scratch copy of a fixture host (links kept as links) that a test may change. */
 function copyHost(name: string): string {

@@ -83,12 +83,21 @@ describe('xen-dom0', () => {
     expect(result.evidence).toEqual(['/proc/mounts: no xenfs on /proc/xen']);
     expect(result.remedies.map((r) => r.id)).toEqual(['mount-xenfs']);
   });
-  it('fails in a domU, saying to run in dom0, without a remedy', async () => {
+  it('skips in a domU, saying it is one and to run in dom0, without a remedy', async () => {
     const result = await runOn('made-up-domu', xenDom0);
-    expect(result.status).toBe('fail');
-    expect(result.findings.map((f) => f.code)).toEqual(['not-dom0']);
-    expect(result.summary).toContain('run xendoctor in dom0');
-    expect(result.evidence).toContain('/proc/xen/capabilities: (empty)');
+    expect(result.status).toBe('skip');
+    expect(result.summary).toBe(
+      'this is a domU: the dom0 checks do not apply here; run xendoctor in dom0 to check the Xen host',
+    );
+    expect(result.evidence).toEqual(['/proc/xen/capabilities: (empty)']);
     expect(result.remedies).toEqual([]);
+  });
+  it('skips in a PVH domU without xenfs (no XENFEAT_dom0), never asking to mount xenfs', async () => {
+    const result = await runOn('domu-pvh', xenDom0);
+    expect(result.status).toBe('skip');
+    expect(result.summary).toMatch(/^this is a domU \(PVH guest\): /);
+    expect(result.evidence).toEqual([
+      '/proc/xen/capabilities: missing; /sys/hypervisor/properties/features: 001d2305 (without XENFEAT_dom0)',
+    ]);
   });
 });

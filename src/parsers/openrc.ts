@@ -44,19 +44,46 @@ export function isRunlevelName(name: string): boolean {
  * "depend() {\n\tneed xenstored\n\tafter dhcp xend xenconsoled\n}" gives ["xenstored"]. A needed service
  * starts whenever the script does, so it starts at boot with it. `use`, `want`, `after` and `before` only
  * order or prefer: they start nothing. Lines outside depend() are not read.
+ *
+ * A script without depend() (Debian's SysV scripts, "#!/bin/sh" with an LSB header, not openrc-run):
+ * Debian's OpenRC reads its LSB header instead, and a service named in `# Required-Start:`
+ * becomes a need (the lab's Debian 12 + OpenRC 0.45 deptree: xendomains, "Required-Start: $syslog
+ * $network $remote_fs xen", gets `ineed xen`; the `$` facilities and Should-Start become `use`). Upstream
+ * OpenRC (Gentoo, Alpine) skips such scripts in sh/gendepends.sh, so there they pull in nothing; reading
+ * the header there too only matters for a SysV script in a runlevel, which is rare.
  */
 export function initScriptNeeds(script: string): string[] {
   const needs: string[] = [];
   let inDepend = false;
+  let hasDepend = false;
   for (const raw of script.split(/\r?\n/)) {
     const line = raw.trim();
     if (!inDepend) {
-      if (/^depend\s*\(\)\s*\{?$/.test(line)) inDepend = true;
+      if (/^depend\s*\(\)\s*\{?$/.test(line)) {
+        inDepend = true;
+        hasDepend = true;
+      }
       continue;
     }
     if (line.startsWith('}')) break;
     const match = /^need\s+([^;#]*)/.exec(line);
     if (match?.[1]) needs.push(...match[1].split(/\s+/).filter((name) => RUNLEVEL_NAME.test(name)));
+  }
+  return hasDepend ? needs : lsbRequiredStart(script);
+}
+
+/** `# Required-Start:` names of an LSB header ("### BEGIN INIT INFO" to "### END INIT INFO"), not facilities. */
+function lsbRequiredStart(script: string): string[] {
+  const needs: string[] = [];
+  let inHeader = false;
+  for (const raw of script.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '### BEGIN INIT INFO') inHeader = true;
+    else if (line === '### END INIT INFO') break;
+    else if (inHeader) {
+      const match = /^#\s*Required-Start:\s*(.*)$/.exec(line);
+      if (match?.[1]) needs.push(...match[1].split(/\s+/).filter((name) => RUNLEVEL_NAME.test(name)));
+    }
   }
   return needs;
 }

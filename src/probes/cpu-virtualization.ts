@@ -3,7 +3,7 @@
 // hypervisor's own report (`xl info` virt_caps / xen_caps) counts there. The cpuinfo "hypervisor" flag says
 // nothing (it is set on any VM, with or without Xen) and is never read.
 import { error, fromFindings, type MetricSample, type Outcome, ok, type Probe, skip } from '../check.js';
-import type { Context } from '../context.js';
+import { type Context, domUReason } from '../context.js';
 import { parseCpuinfo } from '../parsers/cpuinfo.js';
 import { ParseError } from '../parsers/parse-error.js';
 import { enableVirtualizationFirmware } from '../remedies/enable-virtualization-firmware.js';
@@ -27,13 +27,11 @@ export const cpuVirtualization: Probe = {
 };
 
 async function underXen(ctx: Context): Promise<Outcome> {
-  // In a guest, capabilities is there without control_d: xl cannot ask the hypervisor, and the host's
-  // hardware is not this guest's business. A missing file (xenfs not mounted) still lets dom0's xl answer.
-  const caps = await ctx.host.readFileIfExists('/proc/xen/capabilities');
-  if (caps !== undefined && !caps.split(/\s+/).includes('control_d')) {
-    return skip('in a Xen guest (domU): only dom0 can ask Xen whether the hardware has HVM', [
-      `/proc/xen/capabilities: ${caps.trim() || '(empty)'}`,
-    ]);
+  // In a guest xl cannot ask the hypervisor (it may be installed and fail), and the host's hardware is not
+  // this guest's business. A dom0 without xenfs mounted still lets xl answer.
+  const role = await ctx.dom0();
+  if (role.isDomU) {
+    return skip(`${domUReason(role)}: only dom0 can ask Xen whether the hardware has HVM`, [role.evidence]);
   }
   const info = await ctx.xlInfo();
   if (!info.ok) {

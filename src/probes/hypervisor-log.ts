@@ -1,6 +1,8 @@
 // hypervisor-log: error- and warning-level lines in Xen's console ring (`xl dmesg`), grouped and counted.
-// Xen prints no level with its lines, so src/parsers/xl-dmesg.ts infers it from known wording; known-benign
-// lines (the MTRR notice QEMU and some firmware cause) count as info and are named in the evidence.
+// The ring holds no levels, so src/parsers/xl-dmesg.ts infers them from the message shapes of Xen's source;
+// known-benign lines (the MTRR notice QEMU and some firmware cause, machine check start-up, feature names)
+// count as info and are named in the evidence. What the ring can hold depends on the version and build
+// (loglvl=, debug=): the evidence says so, so that a quiet ring is not read as more than it is.
 import { type Finding, fromFindings, type MetricSample, type Probe } from '../check.js';
 import {
   groupXenLog,
@@ -8,6 +10,7 @@ import {
   XEN_LOG_LEVELS,
   type XenLogGroup,
   type XenLogLevel,
+  type XlDmesg,
 } from '../parsers/xl-dmesg.js';
 
 /** Groups shown per level: enough to recognise the problem, never a flood. */
@@ -33,7 +36,7 @@ export const hypervisorLog: Probe = {
     const ring = log.fromBoot
       ? `${log.lines.length} lines since boot`
       : `${log.lines.length} lines (the ring has wrapped or was cleared: older lines are gone)`;
-    const evidence = [`xl dmesg: ${ring}`];
+    const evidence = [`xl dmesg: ${ring}`, ...levelsNote(log)];
     const show = (level: XenLogLevel) => {
       const of = groups.filter((g) => g.level === level && !g.benign);
       evidence.push(...of.slice(0, SHOWN).map(line));
@@ -74,6 +77,31 @@ export const hypervisorLog: Probe = {
     });
   },
 };
+
+// What the ring holds, from its own lines: "Xen 4.20.5-pre (debug=n) logs Errors, warnings and info".
+function levelsNote(log: XlDmesg): string[] {
+  if (!log.xen && !log.loglevel) return [];
+  const xen = log.xen
+    ? `Xen ${log.xen.version}${log.xen.debug === undefined ? '' : log.xen.debug ? ' (debug=y)' : ' (debug=n)'}`
+    : 'Xen';
+  const notes = [];
+  if (log.loglevel) {
+    notes.push(
+      `${xen} logs ${log.loglevel.hypervisor.toLowerCase()}${log.loglevel.guest ? `; guest-caused: ${log.loglevel.guest.toLowerCase()}` : ''}`,
+    );
+    // console.c's loglvl_str(): only "Errors" and "Nothing" hide warnings (loglvl=error or none).
+    if (/^(?:Errors|Nothing)$/.test(log.loglevel.hypervisor)) {
+      notes.push('loglvl= hides warnings (and maybe errors): this check sees less than usual');
+    }
+  } else notes.push(`${xen}: the "Std. Loglevel" line has rotated out`);
+  // dprintk()/gdprintk() (their lines start "file.c:123:") exist only in debug builds.
+  if (log.xen?.debug === false) {
+    notes.push(
+      'release build: debug-only lines such as grant table limits are not logged (see grant-tables)',
+    );
+  }
+  return notes;
+}
 
 function line(group: XenLogGroup): string {
   return `${group.count > 1 ? `${group.count}\u00d7 ` : ''}${group.first.raw.trim()}`;

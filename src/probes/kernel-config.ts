@@ -4,7 +4,7 @@
 // (Alpine). No `requires`: it is most useful before Xen is installed or booted.
 import { gunzipSync } from 'node:zlib';
 import { error, type Finding, fromFindings, type Outcome, type Probe, skip } from '../check.js';
-import type { Context } from '../context.js';
+import { type Context, domUReason } from '../context.js';
 import { HostFileError } from '../host/host.js';
 import { isEnabled, type KernelConfig, parseKernelConfig } from '../parsers/kernel-config.js';
 import { ParseError } from '../parsers/parse-error.js';
@@ -165,13 +165,13 @@ export const kernelConfig: Probe = {
 };
 
 /**
- * A guest (domU) runs under Xen and has /proc/xen/capabilities without control_d. Without that file the
- * role is not known (a dom0 before xenfs is mounted looks the same), and dom0's needs are checked.
+ * A guest (domU) runs under Xen and is known not to be dom0 (Context.dom0: capabilities without control_d,
+ * or no XENFEAT_dom0). When the role is not known (a dom0 before xenfs is mounted), dom0's needs are checked.
  */
 async function guestRole(ctx: Context): Promise<{ guest: boolean; evidence: string }> {
-  const [xen, caps] = await Promise.all([ctx.xen(), ctx.host.readFileIfExists('/proc/xen/capabilities')]);
-  if (xen.underXen && caps !== undefined && !caps.split(/\s+/).includes('control_d')) {
-    return { guest: true, evidence: 'role: guest (under Xen, /proc/xen/capabilities without control_d)' };
+  const [xen, role] = await Promise.all([ctx.xen(), ctx.dom0()]);
+  if (xen.underXen && role.isDomU) {
+    return { guest: true, evidence: `role: guest (${domUReason(role)}; ${role.evidence})` };
   }
   return { guest: false, evidence: '' };
 }

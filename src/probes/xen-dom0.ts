@@ -1,7 +1,9 @@
 // xen-dom0: is this the control domain, with /proc/xen usable? xenfs must be mounted on /proc/xen
 // (xenstored reads /proc/xen/xsd_kva and xsd_port there), and its capabilities file says "control_d" only
-// in dom0: in a guest (domU) xendoctor has nothing to check, which must be said plainly, not as a skip.
-import { error, fromFindings, type Probe } from '../check.js';
+// in dom0. In a guest (domU) the dom0 checks do not apply: skip, saying plainly that this is a domU and
+// where to run xendoctor for the host (docs/decisions/0004-domu-checks-skip.md). A guest needs no xenfs.
+import { error, fromFindings, type Probe, skip } from '../check.js';
+import { domUReason } from '../context.js';
 import { ParseError } from '../parsers/parse-error.js';
 import { parseProcMounts } from '../parsers/proc-mounts.js';
 import { mountXenfs } from '../remedies/mount-xenfs.js';
@@ -11,6 +13,13 @@ export const xenDom0: Probe = {
   title: 'dom0 with xenfs on /proc/xen',
   requires: 'xen',
   async run(ctx) {
+    const role = await ctx.dom0();
+    if (role.isDomU) {
+      return skip(
+        `${domUReason(role)}: the dom0 checks do not apply here; run xendoctor in dom0 to check the Xen host`,
+        [role.evidence],
+      );
+    }
     let mounts: ReturnType<typeof parseProcMounts>;
     try {
       mounts = parseProcMounts(await ctx.host.readFile('/proc/mounts'));
@@ -37,23 +46,11 @@ export const xenDom0: Probe = {
         remedies: [mountXenfs()],
       });
     }
-    const dom0 = await ctx.dom0();
-    const evidence = [`/proc/mounts: ${xenfs.line}`, dom0.evidence];
-    if (dom0.isDom0) {
-      return fromFindings({ findings: [], okSummary: 'dom0 (control_d), xenfs on /proc/xen', evidence });
-    }
-    // No remedy: a guest cannot become dom0; the check has to run somewhere else.
+    // xenfs is mounted, so capabilities exists and the role is known (a domU returned above).
     return fromFindings({
-      findings: [
-        {
-          code: 'not-dom0',
-          severity: 'fail',
-          message:
-            'this is a Xen guest (domU), not dom0: /proc/xen/capabilities has no control_d; run xendoctor in dom0',
-        },
-      ],
-      okSummary: '',
-      evidence,
+      findings: [],
+      okSummary: 'dom0 (control_d), xenfs on /proc/xen',
+      evidence: [`/proc/mounts: ${xenfs.line}`, role.evidence],
     });
   },
 };
