@@ -1,7 +1,7 @@
 // xen-dom0: is this the control domain, with /proc/xen usable? xenfs must be mounted on /proc/xen
 // (xenstored reads /proc/xen/xsd_kva and xsd_port there), and its capabilities file says "control_d" only
 // in dom0. In a guest (domU) the dom0 checks do not apply: skip, saying plainly that this is a domU and
-// where to run xendoctor for the host (docs/decisions/0004-domu-checks-skip.md). A guest needs no xenfs.
+// where to run xendoctor for the host (docs/decisions/0006-domu-checks-skip.md). A guest needs no xenfs.
 import { error, fromFindings, type Probe, skip } from '../check.js';
 import { domUReason } from '../context.js';
 import { ParseError } from '../parsers/parse-error.js';
