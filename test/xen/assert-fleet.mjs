@@ -107,8 +107,8 @@ export function fleet({ check, read }) {
       : `got ${JSON.stringify(got)}, xl says ${JSON.stringify(want)}`;
   });
 
-  // Every counter grows between A and B: the domU's /init reads and writes xvda every 2 s, dom0 pings it
-  // twice a second, and sends it 200 datagrams after A.
+  // Every counter grows between A and B: the domU's /init reads and writes xvda and pings dom0 every 2 s;
+  // dom0 answers, and sends it 200 datagrams after A.
   const growing = [
     ['xendoctor_domain_cpu_seconds_total', dom],
     ['xendoctor_domain_network_transmit_bytes_total', nic],
@@ -130,7 +130,7 @@ export function fleet({ check, read }) {
   check('direction: the 200 x 1200-byte datagrams dom0 sent are bytes the domain received', () => {
     const received = delta('xendoctor_domain_network_receive_bytes_total', nic);
     const sent = delta('xendoctor_domain_network_transmit_bytes_total', nic);
-    // On the wire each is 1200 + 8 (UDP) + 20 (IP) + 14 (Ethernet) bytes; the domU answers pings in kind and
+    // On the wire each is 1200 + 8 (UDP) + 20 (IP) + 14 (Ethernet) bytes; the domU sends a ping every 2 s and answers
     // the datagrams with rate-limited ICMP errors, so what it sends stays well below.
     return received >= 200 * 1242 && sent < received / 2 ? true : `received +${received}, sent +${sent}`;
   });
