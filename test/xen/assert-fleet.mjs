@@ -155,11 +155,12 @@ export function fleet({ check, read }) {
         return between('CPU(sec)', Math.floor(va - 0.05), Number(top['CPU(sec)']), Math.floor(vb + 0.05));
       },
     );
-    // libxenstat reads dom0's /proc/net/dev for the vif and swaps rx/tx to the domain's side, as xendoctor
-    // does with sysfs; xentop prints KiB truncated, so floor(A/1024) <= NETTX(k) <= floor(B/1024).
+    // xentop's NETTX/NETRX are dom0's view of the vif (its tx/rx), NOT swapped to the domain's side: on the
+    // lab (2026-11-26) xentop showed NETTX(k) 1 while the vif's rx_bytes was 880 a moment later, tx_bytes 1146.
+    // So NETTX is what the domain received. KiB truncated: floor(A/1024) <= NETTX(k) <= floor(B/1024).
     for (const [column, name] of [
-      ['NETTX(k)', 'xendoctor_domain_network_transmit_bytes_total'],
-      ['NETRX(k)', 'xendoctor_domain_network_receive_bytes_total'],
+      ['NETTX(k)', 'xendoctor_domain_network_receive_bytes_total'],
+      ['NETRX(k)', 'xendoctor_domain_network_transmit_bytes_total'],
     ]) {
       check(`${column}: xentop (KiB) is between A and B`, () => {
         const [va, vb] = value(name, nic);
