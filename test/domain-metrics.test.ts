@@ -4,7 +4,9 @@ import { buildRegistry, type Rejected } from '../src/exporter/metrics.js';
 import { ParseError } from '../src/parsers/parse-error.js';
 import { parseSysfsCounter, parseVbdName, parseVifName, vbdDeviceName } from '../src/parsers/xen-backend.js';
 import { domains } from '../src/probes/domains.js';
-import { runOn } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { HOSTS, runOn } from './helpers.js';
 
 const value = (metrics: MetricSample[], name: string, labels: Record<string, string>) =>
   metrics.find((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v))?.value;
@@ -131,6 +133,64 @@ describe('domains: per-domain and per-device metrics', () => {
     expect(text).toMatch(/^# TYPE xendoctor_domain_memory_bytes gauge$/m);
     expect(text).toContain(
       'xendoctor_domain_info{domain="tiny",domid="1",type="pv",uuid="d1e78393-c25d-4b9a-957c-3c39fbdde65d"} 1',
+    );
+  });
+});
+
+describe('domains: the backend counters of a real domU with a disk (dom0-domu-disk, real Xen 4.17)', () => {
+  /** The tiny row of `xentop -b -i 1` saved beside the fixture: column -> number. */
+  const xentop = (file: string): Record<string, number> => {
+    const [header = '', ...rows] = readFileSync(path.join(HOSTS, 'dom0-domu-disk', file), 'utf8')
+      .trim()
+      .split('\n');
+    const row = rows.find((r) => r.trim().startsWith('tiny ')) ?? '';
+    const names = header.trim().split(/\s+/);
+    const values = row.trim().split(/\s+/);
+    return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
+  };
+
+  it('reads vbd-3-51712 and vif3.0 as sysfs has them, sectors x 512, named from the domain side', async () => {
+    const result = await runOn('dom0-domu-disk', domains);
+    const m = result.metrics;
+    const disk = { domain: 'tiny', device: 'xvda' };
+    const nic = { domain: 'tiny', interface: 'vif3.0' };
+    expect(value(m, 'domain_block_read_requests_total', disk)).toBe(6659);
+    expect(value(m, 'domain_block_write_requests_total', disk)).toBe(1664);
+    expect(value(m, 'domain_block_read_bytes_total', disk)).toBe(53272 * 512);
+    expect(value(m, 'domain_block_written_bytes_total', disk)).toBe(13312 * 512);
+    expect(value(m, 'domain_block_out_of_requests_total', disk)).toBe(0);
+    expect(value(m, 'domain_block_flush_requests_total', disk)).toBe(0);
+    // The domU's reads are 4 KiB each: 8 blkif sectors of 512 bytes per request.
+    expect(53272 / 6659).toBe(8);
+    expect(value(m, 'domain_network_transmit_bytes_total', nic)).toBe(880); // the vif's rx_bytes
+    expect(value(m, 'domain_network_receive_bytes_total', nic)).toBe(1146); // the vif's tx_bytes
+    expect(value(m, 'domain_network_transmit_packets_total', nic)).toBe(14);
+    expect(value(m, 'domain_network_receive_packets_total', nic)).toBe(15);
+    // errors and drops were not read on the lab: absent, not 0.
+    expect(value(m, 'domain_network_transmit_errors_total', nic)).toBeUndefined();
+    // vif-3-0 and console-3-0 are xen-backend devices but not VBDs.
+    expect(m.filter((s) => s.name === 'domain_block_read_requests_total')).toHaveLength(1);
+  });
+
+  it('agrees with xentop taken just before and just after the files were read', async () => {
+    const m = (await runOn('dom0-domu-disk', domains)).metrics;
+    const disk = { domain: 'tiny', device: 'xvda' };
+    const nic = { domain: 'tiny', interface: 'vif3.0' };
+    const [before, after] = [xentop('XENTOP-BEFORE.txt'), xentop('XENTOP-AFTER.txt')];
+    const within = (column: string, metric: number | undefined, scale = 1) => {
+      expect(before[column]).toBeLessThanOrEqual((metric ?? NaN) / scale);
+      expect((metric ?? NaN) / scale).toBeLessThanOrEqual(after[column] ?? NaN);
+    };
+    within('VBD_RD', value(m, 'domain_block_read_requests_total', disk));
+    within('VBD_WR', value(m, 'domain_block_write_requests_total', disk));
+    within('VBD_RSECT', value(m, 'domain_block_read_bytes_total', disk), 512);
+    within('VBD_WSECT', value(m, 'domain_block_written_bytes_total', disk), 512);
+    // xentop's NETTX is dom0's transmit: the bytes the DOMAIN received, in KiB truncated.
+    expect(Math.floor((value(m, 'domain_network_receive_bytes_total', nic) ?? NaN) / 1024)).toBe(
+      before['NETTX(k)'],
+    );
+    expect(Math.floor((value(m, 'domain_network_transmit_bytes_total', nic) ?? NaN) / 1024)).toBe(
+      before['NETRX(k)'],
     );
   });
 });

@@ -12,7 +12,7 @@ const BACKEND = '/sys/bus/xen-backend/devices';
 const SECTOR_BYTES = 512;
 
 // A vif's statistics are dom0's view of the backend interface: what dom0 receives (rx_*) is what the
-// guest transmits. The series are named from the domain's side, as xentop's NETTX/NETRX are.
+// guest transmits. The series are named from the domain's side (xentop's NETTX/NETRX are dom0's side).
 const VIF_COUNTERS: readonly { file: string; name: string; help: string }[] = [
   { file: 'rx_bytes', name: 'transmit_bytes', help: 'Bytes the domain sent on the interface' },
   { file: 'tx_bytes', name: 'receive_bytes', help: 'Bytes the domain was sent on the interface' },

@@ -6,6 +6,7 @@
 //   command output the report is checked against (xen-diag, ethtool -k, metrics, timings).
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fleet } from './assert-fleet.mjs';
 
 const CHECK_IDS = [
   'cpu-virtualization',
@@ -275,6 +276,9 @@ const scenarios = {
       return xen && gnttab ? true : `xen_info 4.17: ${xen}, gnttab_max_frames{domid="0"} 64: ${gnttab}`;
     });
   },
+
+  // 8. the domU's per-domain and per-device metrics against xentop and xl (test/xen/assert-fleet.mjs).
+  fleet: () => fleet({ check, read }),
 };
 
 const run = scenarios[scenario];
