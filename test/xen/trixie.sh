@@ -76,7 +76,12 @@ d="$OUT/hand"; mkdir -p "$d"
 run0 -t 200 -o "$d/report.json" -e "$d/report.err" "timeout -k 5 150 xendoctor --json --timeout $XD_COMMAND_TIMEOUT"
 echo $? > "$d/report.rc"
 run0 -o "$d/xen-diag-0.txt" 'xen-diag gnttab_query_size 0'
-timing "  report by hand" $(( $(date +%s) - t ))
+# A capture of this host, kept in $OUT/captures/trixie for fixture hosts (informational, like run.sh's).
+run0 -t 300 -o "$d/capture.log" -e "$d/capture.err" \
+    'xendoctor capture --out /tmp/trixie && tar -C /tmp -cf /mnt/share/capture-trixie.tar trixie' \
+    && mkdir -p "$OUT/captures" && tar -C "$OUT/captures" -xf "$SHARE/capture-trixie.tar" \
+    && rm -f "$SHARE/capture-trixie.tar"
+timing "  report by hand + capture" $(( $(date +%s) - t ))
 
 # ---- the shipped unit ------------------------------------------------------------------------------------
 # The unit's commands get the default timeout (10 s): the unit is as shipped, no drop-in.
