@@ -23,5 +23,5 @@ timeout --foreground -k 30 "${XENDOCTOR_XEN_TIME_LIMIT:-2400}" test/xen/run.sh \
 echo "== real Xen: test/xen/trixie.sh"
 TRIXIE_OUT="${XENDOCTOR_XEN_OUT:+$XENDOCTOR_XEN_OUT/trixie}"
 TRIXIE_OUT="${TRIXIE_OUT:-$CACHE/trixie/out}"
-timeout --foreground -k 30 "${XENDOCTOR_XEN_TRIXIE_TIME_LIMIT:-1200}" test/xen/trixie.sh \
+timeout --foreground -k 30 "${XENDOCTOR_XEN_TRIXIE_TIME_LIMIT:-1800}" test/xen/trixie.sh \
     || fail "the trixie / Xen 4.20 dom0 failed or timed out (results: $TRIXIE_OUT/results.txt)"
