@@ -1,11 +1,11 @@
 // The daemon's logger is pino: its JSON lines as they are (level numbers, epoch ms, pid, hostname), `err`
 // with its stack, every level from trace to fatal, child bindings, and the logfmt format node_exporter
 // users know (--log.format=logfmt). Lines go to a file through the same synchronous destination as stdout.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLog, toLogfmt } from '../src/exporter/log.js';
+import { createLog, isJournalStream, toLogfmt, withSyslogPriority } from '../src/exporter/log.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xd-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,6 +84,46 @@ describe('daemon log (pino)', () => {
     expect(
       toLogfmt('{"level":30,"time":0,"msg":"","a":"","b":"x=y","c":null,"d":{"e":{"f":1}},"g h":2}'),
     ).toBe('time=1970-01-01T00:00:00.000Z level=info msg="" a="" b="x=y" c=null d.e.f=1 g_h=2\n');
+  });
+
+  it("gives journald each line's syslog priority as a <N> prefix, in both formats", () => {
+    for (const format of ['json', 'logfmt'] as const) {
+      const out = file();
+      const log = createLog('trace', format, out, true).child({ probe: 'xen-daemons' });
+      log.trace('t');
+      log.debug('d');
+      log.info('i');
+      log.warn('w');
+      log.error('e');
+      log.fatal('f');
+      const written = lines(out);
+      expect(written.map((l) => l.slice(0, 3))).toEqual(['<7>', '<7>', '<6>', '<4>', '<3>', '<2>']);
+      // After the prefix, the line is what it is without one (journald strips the prefix).
+      const rest = written[3]?.slice(3) ?? '';
+      if (format === 'json')
+        expect(JSON.parse(rest)).toMatchObject({ level: 40, msg: 'w', probe: 'xen-daemons' });
+      else expect(rest).toMatch(/^time=\S+ level=warn msg=w probe=xen-daemons$/);
+    }
+    expect(withSyslogPriority('{"level":99}', 'x')).toBe('<6>x');
+  });
+
+  it('prefixes only when the descriptor is the journal stream systemd named in JOURNAL_STREAM', () => {
+    const out = file();
+    const fd = openSync(out, 'a');
+    try {
+      const { dev, ino } = fstatSync(fd);
+      expect(isJournalStream(fd, { JOURNAL_STREAM: `${dev}:${ino}` })).toBe(true);
+      // Redirected to a file under systemd, or a variable inherited by a child: not the journal.
+      expect(isJournalStream(fd, { JOURNAL_STREAM: `${dev}:${ino + 1}` })).toBe(false);
+      expect(isJournalStream(fd, {})).toBe(false);
+      expect(isJournalStream(fd, { JOURNAL_STREAM: 'garbage' })).toBe(false);
+      // Without a journal, a line has no prefix.
+      createLog('info', 'json', out).info('plain');
+      expect(lines(out)[0]?.startsWith('{')).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+    expect(isJournalStream(fd, { JOURNAL_STREAM: '1:2' })).toBe(false); // closed
   });
 
   it('appends to an existing file', () => {

@@ -287,6 +287,32 @@ describe('schedule and state', () => {
     expect(state.summary()).toMatchObject({ ok: 1, error: 1 });
   });
 
+  it('logs a check that turns fail or warn at warn (journalctl -p warning), its recovery at info', () => {
+    const list = [probe('a'), probe('b')];
+    const groups = groupProbes(list, 60, {});
+    const { log, lines } = recorder();
+    const state = new DaemonState(list, groups, log, 0);
+    const cycle = (results: CheckResult[], at: number): Cycle => ({
+      group: groups[0] as Cycle['group'],
+      results,
+      hostInfo: { hostname: 'h', kernel: 'k', xenVersion: null, role: 'none', init: 'unknown', root: '/' },
+      commands: [],
+      startedAt: at - 5,
+      finishedAt: at,
+    });
+    state.record(cycle([result('a', { status: 'fail' }), result('b')], 1000));
+    state.record(cycle([result('a', { status: 'ok' }), result('b', { status: 'warn' })], 2000));
+    const changes = lines
+      .filter((l) => l.msg === 'first status' || l.msg === 'status changed')
+      .map((l) => [l.msg, l.probe, l.to, l.level]);
+    expect(changes).toEqual([
+      ['first status', 'a', 'fail', 'warn'],
+      ['first status', 'b', 'ok', 'info'],
+      ['status changed', 'a', 'ok', 'info'],
+      ['status changed', 'b', 'warn', 'warn'],
+    ]);
+  });
+
   it('publishes the ticks skipped by overlap per probe as a counter, from the next cycle on', async () => {
     const list = [probe('a'), probe('b')];
     const groups = groupProbes(list, 60, {});

@@ -53,10 +53,17 @@ export class DaemonState {
         log.warn({ status: result.status, error: result.summary, evidence: result.evidence }, 'probe error');
       }
       if (before !== result.status) {
-        log.info(
-          { from: before ?? null, to: result.status, summary: result.summary, findings: codes(result) },
-          before === undefined ? 'first status' : 'status changed',
-        );
+        // A check turning fail or warn is at warn (journalctl -p warning shows it); an error has its own
+        // warn line above, a recovery or a skip is news at info.
+        const fields = {
+          from: before ?? null,
+          to: result.status,
+          summary: result.summary,
+          findings: codes(result),
+        };
+        const message = before === undefined ? 'first status' : 'status changed';
+        if (result.status === 'fail' || result.status === 'warn') log.warn(fields, message);
+        else log.info(fields, message);
       }
       log.debug({ status: result.status, durationMs: result.durationMs }, 'probe ran');
       this.runs.set(result.id, { result, finishedAt: cycle.finishedAt });

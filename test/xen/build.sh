@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds (or reuses) the cached dom0 image for the real-Xen tests:
 #   1. host tools (qemu, debootstrap, ...) if missing
-#   2. a Debian bookworm rootfs (debootstrap minbase) with Xen 4.17, the kernel and the tools (apt in a chroot)
+#   2. a Debian rootfs (debootstrap minbase) with its Xen, the kernel and the tools (apt in a chroot):
+#      bookworm + Xen 4.17, or with XENDOCTOR_XEN_SUITE=trixie, trixie + Xen 4.20 + nodejs in $CACHE/trixie
 #   3. test customisation (test/xen/dom0-files, the tiny domU) and a raw ext4 image made from the rootfs
 #
 # usage: test/xen/build.sh [--clean]     --clean wipes the rootfs and image first
@@ -37,9 +38,18 @@ if [ -n "$missing" ]; then
     step_time host-packages "$t"
 fi
 
-MIRROR=$(discover_mirror) || die "no $SUITE mirror in /etc/apt/sources*: the real-Xen test needs Debian's packages"
+# The mirror this machine's apt lists for $SUITE; failing that (a bookworm machine building the trixie dom0),
+# the one it lists for its own suite: a Debian mirror carries every suite.
+HOST_SUITE=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")
+MIRROR_SUITE=$SUITE
+if ! MIRROR=$(discover_mirror); then
+    MIRROR_SUITE=$HOST_SUITE
+    MIRROR=$(discover_mirror "$HOST_SUITE") \
+        || die "no $SUITE (or $HOST_SUITE) mirror in /etc/apt/sources*: the real-Xen test needs Debian's packages"
+    log "no $SUITE in this machine's apt sources: using its $HOST_SUITE mirror $MIRROR for $SUITE"
+fi
 
-# 2a. debootstrap a minimal bookworm; kernel and Xen come with apt in 2b (so security updates are in).
+# 2a. debootstrap a minimal $SUITE; kernel and Xen come with apt in 2b (so security updates are in).
 if [ ! -e "$CACHE/.done-debootstrap" ]; then
     t=$(date +%s)
     rm -rf "$ROOTFS"
@@ -67,8 +77,11 @@ in_chroot() { chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bi
 
 # 2b. Xen, kernel and tools. curl is for scraping `xendoctor serve` from dom0 itself. The marker names the
 # package list, so adding a package installs it into the existing rootfs.
-DOM0_PKGS="linux-image-amd64 xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common
+# trixie's dom0 also gets its own nodejs (20): the dom0 has no network, and `apt install ./xendoctor_*.deb`
+# (test/xen/trixie.sh) must find `Depends: nodejs (>= 20)` satisfied offline.
+DOM0_PKGS="linux-image-amd64 xen-hypervisor-$XEN_VER-amd64 xen-utils-$XEN_VER xen-utils-common
  xenstore-utils bridge-utils ethtool iproute2 procps kmod less psmisc grub2-common curl"
+[ "$SUITE" = bookworm ] || DOM0_PKGS="$DOM0_PKGS nodejs"
 PKG_MARK="$CACHE/.done-packages-$(echo $DOM0_PKGS | sha256sum | cut -c1-12)"
 if [ ! -e "$PKG_MARK" ]; then
     t=$(date +%s)
@@ -76,10 +89,10 @@ if [ ! -e "$PKG_MARK" ]; then
     rm -f "$ROOTFS/etc/apt/sources.list"
     {
         suites="$SUITE"
-        [ "$(discover_mirror "$SUITE-updates" || true)" = "$MIRROR" ] && suites="$suites $SUITE-updates"
+        [ "$(discover_mirror "$MIRROR_SUITE-updates" || true)" = "$MIRROR" ] && suites="$suites $SUITE-updates"
         printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
             "$MIRROR" "$suites"
-        if SEC=$(discover_mirror "$SUITE-security"); then
+        if SEC=$(discover_mirror "$MIRROR_SUITE-security"); then
             printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
                 "$SEC" "$SUITE"
         fi

@@ -1,7 +1,8 @@
 #!/bin/bash
 # CI step for the real-Xen test (.ci/run calls it after `npm test`): xendoctor on a real Xen 4.17 dom0
-# under QEMU. It never skips quietly: without root, QEMU or a Debian mirror it fails with the reason.
-# A hard time limit keeps the whole CI job inside its budget (build ~2.5 min, three boots ~5 min).
+# under QEMU (run.sh), then the Debian 13 / Xen 4.20 dom0 with the .deb and the shipped unit (trixie.sh).
+# It never skips quietly: without root, QEMU or a Debian mirror it fails with the reason. Hard time limits
+# keep the whole CI job inside its budget (see test/xen/README.md for the measured times).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source test/xen/lib.sh
@@ -17,3 +18,10 @@ done
 echo "== real Xen: test/xen/run.sh (cache $CACHE)"
 timeout --foreground -k 30 "${XENDOCTOR_XEN_TIME_LIMIT:-2400}" test/xen/run.sh \
     || fail "real-Xen scenarios failed or timed out (results: ${XENDOCTOR_XEN_OUT:-$CACHE/out}/results.txt)"
+
+# Debian 13 + Xen 4.20, xendoctor from the .deb and the shipped unit (test/xen/trixie.sh), with its own limit.
+echo "== real Xen: test/xen/trixie.sh"
+TRIXIE_OUT="${XENDOCTOR_XEN_OUT:+$XENDOCTOR_XEN_OUT/trixie}"
+TRIXIE_OUT="${TRIXIE_OUT:-$CACHE/trixie/out}"
+timeout --foreground -k 30 "${XENDOCTOR_XEN_TRIXIE_TIME_LIMIT:-1800}" test/xen/trixie.sh \
+    || fail "the trixie / Xen 4.20 dom0 failed or timed out (results: $TRIXIE_OUT/results.txt)"

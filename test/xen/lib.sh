@@ -11,14 +11,22 @@ XT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$XT_DIR/../.." && pwd)"
 CACHE="${XENDOCTOR_XEN_CACHE:-/var/cache/xendoctor-xen}"
 
+# The dom0's Debian suite and its Xen (test/xen/trixie.sh sets XENDOCTOR_XEN_SUITE=trixie). Another suite's
+# image, boot files, share and run dir live in $CACHE/<suite>/ so that the two never mix (bookworm keeps
+# the top level, where existing caches have it).
+SUITE="${XENDOCTOR_XEN_SUITE:-bookworm}"
+case "$SUITE" in
+    bookworm) XEN_VER=4.17 ;;
+    trixie) XEN_VER=4.20; CACHE="$CACHE/trixie" ;;
+    *) echo "XENDOCTOR_XEN_SUITE=$SUITE: only bookworm and trixie are known" >&2; exit 2 ;;
+esac
+
 ROOTFS="$CACHE/rootfs"      # debootstrapped dom0 root filesystem
 IMAGE="$CACHE/dom0.img"     # raw ext4 image made from ROOTFS
 BOOTDIR="$CACHE/boot"       # kernel, initrd and Xen for QEMU's -kernel/-initrd
 SHARE="$CACHE/share"        # 9p share, mounted in dom0 at /mnt/share
 RUNDIR="$CACHE/run"         # pid file, serial log, monitor socket of the running VM
 
-SUITE=bookworm
-XEN_VER=4.17
 IMAGE_SIZE="${IMAGE_SIZE:-4G}"   # sparse raw file: only used blocks take space
 
 log() { printf '[xen-test %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
