@@ -17,3 +17,9 @@ done
 echo "== real Xen: test/xen/run.sh (cache $CACHE)"
 timeout --foreground -k 30 "${XENDOCTOR_XEN_TIME_LIMIT:-2400}" test/xen/run.sh \
     || fail "real-Xen scenarios failed or timed out (results: ${XENDOCTOR_XEN_OUT:-$CACHE/out}/results.txt)"
+
+# The OpenRC dom0 (its own image and two boots): cold ~20 min on a loaded 2-core machine, ~8 min cached.
+echo "== real Xen, OpenRC dom0: test/xen/openrc.sh"
+command -v dpkg-repack >/dev/null || fail "dpkg-repack missing: .ci/apt-packages.txt must list it"
+timeout --foreground -k 30 "${XENDOCTOR_XEN_OPENRC_TIME_LIMIT:-1800}" test/xen/openrc.sh \
+    || fail "OpenRC dom0 failed or timed out (results: ${XENDOCTOR_XEN_OUT:-$CACHE/out}/openrc/results.txt)"
