@@ -5,13 +5,15 @@
 # usage: test/xen/boot.sh [--no-xen] [--xen-args "ARGS"] [--mem MIB] [--smp N] [--wait SECONDS]
 #   --no-xen           the same kernel, initrd and rootfs without the hypervisor (the bare-hardware case)
 #   --xen-args "ARGS"  extra Xen command-line options, e.g. "sched=credit gnttab_max_frames=256"
-# The disk is always snapshot=on: every boot starts from the pristine image, writes are discarded.
+#   --disk FILE        boot this disk instead of $IMAGE; a .qcow2 overlay keeps its writes across boots
+#                      (test/xen/openrc.sh reboots a dom0 that way; its base image stays pristine)
+# A raw disk is always snapshot=on: every boot starts from the pristine image, writes are discarded.
 # Accelerator: TCG with -cpu qemu64,+svm (what Xen's own CI uses). KVM is not used: on build farms whose
 # /dev/kvm is not hardware virtualization it cannot run Xen, and -cpu max under TCG crashes dom0.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-NO_XEN=0 XEN_EXTRA="" MEM=3072 SMP=2 WAIT=600
+NO_XEN=0 XEN_EXTRA="" MEM=3072 SMP=2 WAIT=600 DISK=$IMAGE
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-xen) NO_XEN=1 ;;
@@ -19,12 +21,15 @@ while [ $# -gt 0 ]; do
         --mem) MEM=$2; shift ;;
         --smp) SMP=$2; shift ;;
         --wait) WAIT=$2; shift ;;
+        --disk) DISK=$2; shift ;;
         *) die "unknown option $1 (see the header of $0)" ;;
     esac
     shift
 done
 
-[ -e "$IMAGE" ] || die "$IMAGE missing: run test/xen/build.sh first"
+[ -e "$DISK" ] || die "$DISK missing: run test/xen/build.sh first"
+DRIVE="file=$DISK,if=virtio,format=raw,cache=unsafe,snapshot=on"
+[[ "$DISK" == *.qcow2 ]] && DRIVE="file=$DISK,if=virtio,format=qcow2,cache=unsafe"
 if [ -e "$RUNDIR/qemu.pid" ] && kill -0 "$(cat "$RUNDIR/qemu.pid")" 2>/dev/null; then
     die "test VM already running (pid $(cat "$RUNDIR/qemu.pid")); test/xen/halt.sh first"
 fi
@@ -50,7 +55,7 @@ qemu-system-x86_64 -name xendoctor-xen-test \
     -accel tcg,thread=multi -cpu qemu64,+svm -m "$MEM" -smp "$SMP" \
     -nodefaults -display none -no-reboot \
     "${BOOT_ARGS[@]}" \
-    -drive "file=$IMAGE,if=virtio,format=raw,cache=unsafe,snapshot=on" \
+    -drive "$DRIVE" \
     -virtfs "local,path=$SHARE,mount_tag=share,security_model=none,id=share" \
     -nic none \
     -chardev "socket,id=ser0,path=$RUNDIR/console.sock,server=on,wait=off,logfile=$RUNDIR/serial.log" \
