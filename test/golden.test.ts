@@ -42,8 +42,10 @@ describe.each(hosts)('golden report for %s', (name) => {
   it('matches the text and JSON goldens', async () => {
     const { document } = await runReport(fixtureHost(name), probes);
     const doc = normalise(document, name);
-    compare(`${name}.json`, `${JSON.stringify(doc, null, 2)}\n`);
-    compare(`${name}.txt`, renderText(doc, { colour: false }));
+    // The fixture's absolute path also shows in messages (e.g. "not found on PATH=<root>/commands").
+    const here = (text: string) => text.split(path.join(HOSTS, name)).join(`<fixtures>/${name}`);
+    compare(`${name}.json`, here(`${JSON.stringify(doc, null, 2)}\n`));
+    compare(`${name}.txt`, here(renderText(doc, { colour: false })));
   });
 });
 
