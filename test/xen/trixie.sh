@@ -128,10 +128,11 @@ run0 -t 300 -o "$d/stop.txt" -e "$d/stop.err" '
     systemctl restart xendoctor
     cg=/sys/fs/cgroup/system.slice/xendoctor.service/cgroup.procs
     for i in $(seq 600); do   # a child of the first cycle (xl, xen-diag, ethtool...) is running
-        [ "$(wc -l < $cg)" -gt 1 ] && break
+        procs=$(cat $cg)      # one reading: the count and the names below are of the same moment
+        [ "$(echo "$procs" | wc -l)" -gt 1 ] && break
         sleep 0.1
     done
-    echo "children at stop: $(($(wc -l < $cg) - 1)): $(ps -o comm= $(cat $cg) | tr "\n" " ")"
+    echo "children at stop: $(($(echo "$procs" | wc -l) - 1)): $(ps -o comm= $procs | tr "\n" " ")"
     systemctl stop xendoctor
     echo "active: $(systemctl is-active xendoctor)"
     systemctl show xendoctor -p Result -p ExecMainCode -p ExecMainStatus
