@@ -131,9 +131,10 @@ export function fleet({ check, read }) {
     const received = delta('xendoctor_domain_network_receive_bytes_total', nic);
     const sent = delta('xendoctor_domain_network_transmit_bytes_total', nic);
     // On the wire each is 1200 + 8 (UDP) + 20 (IP) + 14 (Ethernet) bytes; the domU sends a ping every 2 s and answers
-    // the datagrams with rate-limited ICMP errors, so what it sends stays well below. Not all 200 arrive: a TCG
-    // domU drops some (seen: 156 of 200 at load 2), so at least half must be counted as received.
-    return received >= 100 * 1242 && sent < received / 2 ? true : `received +${received}, sent +${sent}`;
+    // the datagrams with rate-limited ICMP errors, so what it sends stays well below. Many never arrive: a TCG
+    // domU dropped 44 of 200 in one run and 170 in the next, so only ten are required; the exact byte counts
+    // are checked against xentop's NETTX/NETRX above.
+    return received >= 10 * 1242 && sent < received / 2 ? true : `received +${received}, sent +${sent}`;
   });
   check('blkif sectors are 512 bytes: bytes are a multiple of 512 and requests carry 4 KiB blocks', () => {
     const bytes = one(b, 'xendoctor_domain_block_read_bytes_total', disk);
