@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHost, DEFAULT_MAX_FILE_BYTES, HostFileError } from '../src/host/host.js';
 import { nodeTextfileIo, type TextfileIo, writeAtomically } from '../src/exporter/textfile.js';
 
@@ -98,6 +98,36 @@ describe('reads under --root are capped', () => {
     const host = createHost({ root: dir, path: [], maxFileBytes: 1000 });
     expect(await host.readFile('/proc/at')).toHaveLength(1000);
     await expect(host.readFile('/proc/over')).rejects.toMatchObject({ code: 'EFBIG' });
+  });
+
+  it('reads files across the growing buffer exactly, and a one-line file into a small buffer', async () => {
+    const dir = root();
+    // Sizes around the first buffer (1 KiB) and its doublings, and one of several hundred KiB.
+    const sizes = [0, 1, 1023, 1024, 1025, 2048, 4097, 300_000];
+    for (const size of sizes) {
+      writeFileSync(
+        path.join(dir, `proc/f${size}`),
+        Buffer.from(Array.from({ length: size }, (_, i) => i % 251)),
+      );
+    }
+    const host = createHost({ root: dir, path: [] });
+    for (const size of sizes) {
+      const bytes = await host.readFileBytes(`/proc/f${size}`);
+      expect(bytes.length).toBe(size);
+      expect(bytes.every((byte, i) => byte === i % 251)).toBe(true);
+    }
+    // A sysfs counter is a few bytes: its read must not take a 64 KiB chunk (the daemon read ~1,400 of them
+    // per cycle at 64 domains, and a chunk each grew its RSS without bound).
+    writeFileSync(path.join(dir, 'proc/counter'), '123456\n');
+    const allocations = vi.spyOn(Buffer, 'allocUnsafe');
+    try {
+      expect(await host.readFile('/proc/counter')).toBe('123456\n');
+      const requested = allocations.mock.calls.reduce((sum, [size]) => sum + size, 0);
+      expect(requested).toBeGreaterThan(0);
+      expect(requested).toBeLessThanOrEqual(4096);
+    } finally {
+      allocations.mockRestore();
+    }
   });
 
   it('does not hang on a FIFO planted under the root', async () => {

@@ -705,23 +705,32 @@ async function findOnPath(command: string, searchPath: readonly string[]): Promi
 async function readCapped(resolved: string, file: string, max: number): Promise<Buffer> {
   const handle = await fsp.open(resolved, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const chunks: Buffer[] = [];
+    // Most reads are one sysfs or /proc line: start small (from Node's buffer pool) and double. A 64 KiB
+    // chunk per read, and another for the read that finds EOF, grew the daemon's RSS without bound at
+    // 64 domains (docs/performance.md).
+    let buffer = Buffer.allocUnsafe(Math.min(FIRST_READ_BYTES, max + 1));
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (total === buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, max + 1));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > max) {
         throw new HostFileError(file, 'EFBIG', `larger than the read limit of ${max} bytes`);
       }
-      chunks.push(chunk.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, total);
+    return buffer.subarray(0, total);
   } finally {
     await handle.close();
   }
 }
+
+/** The first read's buffer: below half of Buffer.poolSize, so it comes from the pool. */
+const FIRST_READ_BYTES = 1024;
 
 function errnoCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
