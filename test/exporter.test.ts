@@ -1,9 +1,11 @@
 import { pbkdf2Sync } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Probe } from '../src/check.js';
 import { ok, skip } from '../src/check.js';
 import { defaultSettings } from '../src/context.js';
-import { Exposition, negotiate } from '../src/exporter/exposition.js';
+import { Exposition, negotiate, negotiateEncoding } from '../src/exporter/exposition.js';
 import { buildRegistry, commandLabel, countTimeouts, type Rejected } from '../src/exporter/metrics.js';
 import { type Cycle, groupProbes, Schedule } from '../src/exporter/schedule.js';
 import { DaemonState, type Log } from '../src/exporter/state.js';
@@ -195,7 +197,8 @@ describe('exposition', () => {
     expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
     expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
-    expect(text).toMatch(/^# HELP nodejs_eventloop_lag_seconds /m);
+    // The event-loop lag family is left out (decision 0007).
+    expect(text).not.toMatch(/nodejs_eventloop_lag/);
     // No gauge named like a counter (promtool check metrics refuses those).
     expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
     const open = await exposition.render('openmetrics');
@@ -208,6 +211,52 @@ describe('exposition', () => {
     const before = cpu(await exposition.render('prometheus'));
     pbkdf2Sync('burn', 'some cpu', 20_000, 32, 'sha256'); // CPU time, not wall-clock time
     expect(cpu(await exposition.render('prometheus'))).toBeGreaterThan(before);
+  });
+});
+
+describe('gzip exposition', () => {
+  const snapshot = () => ({
+    runs: [{ result: result('a'), finishedAt: 0 }],
+    commandTimeouts: new Map([['xl info', 3]]),
+  });
+
+  it('negotiates gzip by q-value, identity without a header or when gzip is refused', () => {
+    expect(negotiateEncoding(undefined)).toBe('identity');
+    expect(negotiateEncoding('')).toBe('identity');
+    expect(negotiateEncoding('gzip')).toBe('gzip');
+    expect(negotiateEncoding('gzip, deflate, br')).toBe('gzip');
+    expect(negotiateEncoding('gzip;q=0')).toBe('identity');
+    expect(negotiateEncoding('br')).toBe('identity');
+    expect(negotiateEncoding('identity;q=0.5, gzip;q=0.9')).toBe('gzip');
+  });
+
+  it('is one gzip member that decodes to the identity body, in both formats, also after an update', async () => {
+    const exposition = new Exposition(false);
+    exposition.update(snapshot());
+    for (const format of ['prometheus', 'openmetrics'] as const) {
+      const gzipped = Buffer.concat(await exposition.chunks(format, 'gzip'));
+      expect(gunzipSync(gzipped).toString('utf8')).toBe(await exposition.render(format));
+    }
+    exposition.update({ runs: [{ result: result('a', { status: 'fail' }), finishedAt: 0 }] });
+    const after = gunzipSync(Buffer.concat(await exposition.chunks('prometheus', 'gzip'))).toString('utf8');
+    expect(after).toContain('xendoctor_check_status{check="a"} 2');
+    expect(after).toBe(await exposition.render('prometheus'));
+  });
+
+  it('joins the cached part and the live process metrics so gzip(1) accepts it as one valid file', async () => {
+    const exposition = new Exposition(true);
+    exposition.update(snapshot());
+    const gzipped = Buffer.concat(await exposition.chunks('openmetrics', 'gzip'));
+    // Not only zlib: the gzip tool checks the CRC-32 and the length in the trailer too.
+    const tested = spawnSync('gzip', ['-t'], { input: gzipped });
+    expect(tested.status, String(tested.stderr)).toBe(0);
+    const text = spawnSync('gzip', ['-dc'], { input: gzipped }).stdout.toString('utf8');
+    expect(text).toContain('xendoctor_command_timeouts_total{command="xl info"} 3');
+    expect(text).toMatch(/^process_cpu_seconds_total \S+$/m);
+    expect(text.match(/# EOF/g)).toHaveLength(1);
+    expect(text.endsWith('\n# EOF\n')).toBe(true);
+    // Smaller than the text by far: what Prometheus downloads from every dom0 at every scrape.
+    expect(gzipped.length * 3).toBeLessThan(Buffer.byteLength(text));
   });
 });
 

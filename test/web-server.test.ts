@@ -115,6 +115,24 @@ describe('methods and bodies', () => {
     }
   });
 
+  it('sends /metrics gzip-encoded to a client that accepts it, plain to one that does not', async () => {
+    const { base } = await start();
+    const gzipped = await fetch(`${base}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(gzipped.headers.get('vary')).toBe('Accept, Accept-Encoding');
+    const plain = await fetch(`${base}/metrics`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const [decoded, text] = [await gzipped.text(), await plain.text()];
+    expect(decoded).toMatch(/^xendoctor_check_status\{check="xen-hypervisor"\} \d$/m);
+    // The same cached xendoctor_* part in both (the process metrics after it are read per scrape).
+    const own = (body: string) => body.slice(0, body.indexOf('# HELP process_'));
+    expect(own(decoded)).toBe(own(text));
+    expect(own(text).length).toBeGreaterThan(1000);
+    const head = await fetch(`${base}/metrics`, { method: 'HEAD', headers: { 'accept-encoding': 'gzip' } });
+    expect(head.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
+  });
+
   it('refuses a GET with a body (413) and closes that connection', async () => {
     const { port } = await start();
     const reply = await rawRequest(

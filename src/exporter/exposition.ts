@@ -1,5 +1,8 @@
-// What a scrape gets: the xendoctor_* text rendered by prom-client once per snapshot (per format, on first
-// ask) plus prom-client's default process metrics (process_*, nodejs_*), collected at scrape time.
+// What a scrape gets: the xendoctor_* text rendered by prom-client once per snapshot (and compressed once,
+// for scrapers that accept gzip, as Prometheus does) plus prom-client's default process metrics
+// (process_*, nodejs_*), collected at scrape time. docs/decisions/0007-precompressed-exposition.md.
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import Negotiator from 'negotiator';
 import { collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client';
 import { buildRegistry, type ContentType, type Rejected, type Snapshot } from './metrics.js';
@@ -28,6 +31,23 @@ export function negotiate(accept: string | undefined): ContentType {
   return OFFERED.find(([type]) => type === best)?.[1] ?? 'prometheus';
 }
 
+export type Encoding = 'gzip' | 'identity';
+
+/**
+ * gzip when the client accepts it (Prometheus always sends `Accept-Encoding: gzip`), by q-value; `gzip;q=0`
+ * or no header: identity. Needs zlib.crc32 (Node >= 20.15) to join the cached and the live parts.
+ */
+export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
+  if (!acceptEncoding || !CAN_GZIP) return 'identity';
+  const [best] = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encodings([
+    'gzip',
+    'identity',
+  ]);
+  return best === 'gzip' ? 'gzip' : 'identity';
+}
+
+const CAN_GZIP = typeof (zlib as { crc32?: unknown }).crc32 === 'function';
+
 /**
  * Caches the rendered text of one snapshot, encoded once: a scrape writes the cached bytes and the process
  * metrics, and allocates nothing in the JS heap the size of the body. Replace the snapshot with `update`
@@ -36,6 +56,9 @@ export function negotiate(accept: string | undefined): ContentType {
 export class Exposition {
   private snapshot: Snapshot = { runs: [] };
   private readonly encoded = new Map<ContentType, Promise<Buffer>>();
+  private readonly deflated = new Map<ContentType, Promise<Deflated>>();
+  /** What scrapers asked for since start: rendered (and compressed) with every new snapshot. */
+  private readonly wanted = new Set<`${ContentType}/${Encoding}`>(['prometheus/identity']);
   /**
    * prom-client's default metrics, one registry per format, made on first ask: prom-client renames a
    * counter object for OpenMetrics (drops its _total) when it renders, so one set of collectors cannot
@@ -49,28 +72,49 @@ export class Exposition {
   }
 
   /**
-   * Takes a new snapshot and renders the text format at once (scrapes then only copy it); returns the
-   * probe samples that were left out (bad names...) for the caller to log.
+   * Takes a new snapshot and renders it at once in each format and encoding scrapers have asked for (the
+   * text format always), so scrapes only copy bytes; returns the probe samples that were left out (bad
+   * names...) for the caller to log.
    */
   update(snapshot: Snapshot): Rejected[] {
     this.snapshot = snapshot;
     this.encoded.clear();
+    this.deflated.clear();
     const rejected: Rejected[] = [];
     this.encoded.set(
       'prometheus',
       encode(buildRegistry(snapshot, 'prometheus', rejected).metrics(), 'prometheus'),
     );
+    for (const key of this.wanted) {
+      const [format, encoding] = key.split('/') as [ContentType, Encoding];
+      if (encoding === 'gzip') void this.deflatedBody(format).catch(() => undefined);
+      else void this.body(format).catch(() => undefined);
+    }
     return rejected;
   }
 
-  /** The whole exposition in the given format, as the chunks to write in order. */
-  async chunks(format: ContentType): Promise<Buffer[]> {
-    let cached = this.encoded.get(format);
-    if (!cached) {
-      cached = encode(buildRegistry(this.snapshot, format).metrics(), format);
-      this.encoded.set(format, cached);
-    }
-    const body = await cached;
+  /**
+   * The whole exposition in the given format and encoding, as the chunks to write in order. gzip: one
+   * member whose first blocks are the cached, compressed xendoctor_* text (flushed to a byte boundary, not
+   * final) and whose last are the live process metrics, compressed now; the trailer's CRC-32 continues
+   * the cached part's (RFC 1951 blocks may follow one another so; RFC 1952 for the member).
+   */
+  async chunks(format: ContentType, encoding: Encoding = 'identity'): Promise<Buffer[]> {
+    this.wanted.add(`${format}/${encoding}`);
+    const parts = await this.parts(format);
+    if (encoding === 'identity' || !CAN_GZIP) return parts;
+    const [cached, ...live] = parts;
+    const head = await this.deflatedBody(format);
+    const tail = Buffer.concat(live);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(zlib.crc32(tail, head.crc), 0);
+    trailer.writeUInt32LE((cached!.length + tail.length) % 2 ** 32, 4);
+    return [GZIP_HEADER, head.blocks, zlib.deflateRawSync(tail), trailer];
+  }
+
+  /** The cached xendoctor_* bytes, then the live process metrics (and OpenMetrics' end), uncompressed. */
+  private async parts(format: ContentType): Promise<Buffer[]> {
+    const body = await this.body(format);
     if (!this.withProcess) return format === 'openmetrics' ? [body, OPENMETRICS_EOF] : [body];
     const live = await this.processRegistry(format).metrics();
     // OpenMetrics: the process families go before the single "# EOF" (prom-client's text ends with it);
@@ -78,13 +122,36 @@ export class Exposition {
     return format === 'openmetrics' ? [body, Buffer.from(live)] : [body, Buffer.from(`\n${live}`)];
   }
 
+  private body(format: ContentType): Promise<Buffer> {
+    let cached = this.encoded.get(format);
+    if (!cached) {
+      cached = encode(buildRegistry(this.snapshot, format).metrics(), format);
+      this.encoded.set(format, cached);
+    }
+    return cached;
+  }
+
+  private deflatedBody(format: ContentType): Promise<Deflated> {
+    let cached = this.deflated.get(format);
+    if (!cached) {
+      cached = this.body(format).then(async (body) => ({
+        blocks: await deflateRaw(body, { finishFlush: zlib.constants.Z_SYNC_FLUSH }),
+        crc: zlib.crc32(body),
+      }));
+      this.deflated.set(format, cached);
+    }
+    return cached;
+  }
+
   private processRegistry(format: ContentType): Registry<RegistryContentType> {
     let registry = this.process.get(format);
     if (!registry) {
       registry = new Registry();
       registry.setContentType(CONTENT_TYPES[format] as RegistryContentType);
-      collectDefaultMetrics({ register: registry });
-      for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+      // The lag sampler cannot be left out of collectDefaultMetrics; its series are removed below and it
+      // samples once a second instead of every 10 ms.
+      collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
+      for (const name of [...MISNAMED_DEFAULTS, ...EVENT_LOOP_LAG]) registry.removeSingleMetric(name);
       this.process.set(format, registry);
     }
     return registry;
@@ -98,12 +165,35 @@ export class Exposition {
 
 const OPENMETRICS_EOF = Buffer.from('# EOF\n');
 
+/** The cached part of a gzip body: deflate blocks ending byte-aligned and not final, and their CRC-32. */
+interface Deflated {
+  blocks: Buffer;
+  crc: number;
+}
+
+const deflateRaw = promisify(zlib.deflateRaw);
+/** A gzip member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown (255). */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+
 // Gauges prom-client names like counters (`promtool check metrics`: "non-counter metrics should not have
 // _total suffix"); left out so the exposition passes Prometheus' own lint. The by-type series stay.
 const MISNAMED_DEFAULTS = [
   'nodejs_active_handles_total',
   'nodejs_active_requests_total',
   'nodejs_active_resources_total',
+];
+
+// Left out because their cost broke the scrape goal: reading the lag histogram's percentiles and stddev
+// took about half of a scrape's CPU (docs/decisions/0007-precompressed-exposition.md).
+const EVENT_LOOP_LAG = [
+  'nodejs_eventloop_lag_seconds',
+  'nodejs_eventloop_lag_min_seconds',
+  'nodejs_eventloop_lag_max_seconds',
+  'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_stddev_seconds',
+  'nodejs_eventloop_lag_p50_seconds',
+  'nodejs_eventloop_lag_p90_seconds',
+  'nodejs_eventloop_lag_p99_seconds',
 ];
 
 /** The body's bytes; OpenMetrics without its final "# EOF" line (the process metrics go before it). */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { WebSettings } from '../config.js';
 import { BasicAuth } from './basic-auth.js';
-import { CONTENT_TYPES, negotiate } from './exposition.js';
+import { CONTENT_TYPES, negotiate, negotiateEncoding } from './exposition.js';
 import { landingPage } from './landing.js';
 import {
   applyConnectionLimits,
@@ -166,7 +166,10 @@ export async function createServer(options: ServerOptions): Promise<http.Server>
     switch (requestPath(request.url)) {
       case telemetryPath: {
         const format = negotiate(request.headers.accept);
-        send(response, 200, CONTENT_TYPES[format], await state.exposition.chunks(format));
+        const encoding = negotiateEncoding(request.headers['accept-encoding']);
+        response.setHeader('Vary', 'Accept, Accept-Encoding');
+        if (encoding === 'gzip') response.setHeader('Content-Encoding', 'gzip');
+        send(response, 200, CONTENT_TYPES[format], await state.exposition.chunks(format, encoding));
         return;
       }
       case '/healthz': {
