@@ -31,15 +31,29 @@ const { values } = parseArgs({
     'node-options': { type: 'string' },
     // Flags for node itself, e.g. --node-args=--jitless.
     'node-args': { type: 'string', default: '' },
+    // The request headers: as Prometheus scrapes (OpenMetrics preferred, gzip), or none (curl without
+    // --compressed: the text format, uncompressed).
+    headers: { type: 'string', default: 'prometheus' },
   },
 });
 const scrapes = Number(values.scrapes);
 const nodeOptions = values['node-options'] === undefined ? {} : { NODE_OPTIONS: values['node-options'] };
 const wrkSeconds = Math.min(30, Number(values['wrk-seconds']));
+// What Prometheus 2.x sends to every target (scrape.go: acceptHeader, and gzip unless disabled).
+const PROMETHEUS_HEADERS = {
+  accept:
+    'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+  'accept-encoding': 'gzip',
+};
+if (!['prometheus', 'none'].includes(values.headers)) throw new Error('--headers is prometheus or none');
+const HEADERS = values.headers === 'prometheus' ? PROMETHEUS_HEADERS : {};
 
 const loadBefore = load1();
 const reniced = raisePriority();
 console.log(`# xendoctor scrape benchmark\n\n${machine()}`);
+console.log(
+  `request headers: ${values.headers === 'prometheus' ? "Prometheus' (OpenMetrics preferred, gzip)" : 'none'}`,
+);
 if (reniced) console.log('(benchmark and the servers it starts run at nice -10)');
 
 const work = mkdtempSync(path.join(tmpdir(), 'xd-scrape-'));
@@ -60,7 +74,7 @@ try {
   const [own, floor, ne] = [at('xendoctor'), at('floor'), at('node_exporter')];
   const f = (t, p) => (t ? `${pct(t, p).toFixed(2)} ms` : 'n/a');
   docRows(
-    `/metrics, 64 domains, ${scrapes} sequential scrapes each: xendoctor p50, p99; floor p99; node_exporter p50, p99; node_exporter/xendoctor p99`,
+    `/metrics, 64 domains, headers ${values.headers}, ${scrapes} sequential scrapes each: xendoctor p50, p99; floor p99; node_exporter p50, p99; node_exporter/xendoctor p99`,
     loadBefore,
     [
       [
@@ -123,12 +137,18 @@ async function startXendoctor(host) {
 // The least an HTTP scrape costs here: a bare node server answering with a copy of xendoctor's body,
 // encoded once. The client's own cost (this node process) is in every latency below, this one's too.
 async function startFloor(xendoctor) {
-  const body = await new Promise((resolve, reject) => {
+  const { body, type, encoding } = await new Promise((resolve, reject) => {
     http
-      .get(xendoctor.url, (response) => {
+      .get(xendoctor.url, { headers: HEADERS }, (response) => {
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => resolve(Buffer.concat(chunks)));
+        response.on('end', () =>
+          resolve({
+            body: Buffer.concat(chunks),
+            type: response.headers['content-type'],
+            encoding: response.headers['content-encoding'],
+          }),
+        );
       })
       .on('error', reject);
   });
@@ -138,13 +158,15 @@ async function startFloor(xendoctor) {
   const script = `
     const body = require('node:fs').readFileSync(process.env.BODY_FILE);
     const server = require('node:http').createServer((q, r) => {
-      r.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': body.length });
+      const headers = { 'Content-Type': process.env.BODY_TYPE, 'Content-Length': body.length };
+      if (process.env.BODY_ENCODING) headers['Content-Encoding'] = process.env.BODY_ENCODING;
+      r.writeHead(200, headers);
       r.end(body);
     });
     server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
   const child = spawn(process.execPath, ['-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BODY_FILE: bodyFile },
+    env: { ...process.env, BODY_FILE: bodyFile, BODY_TYPE: type, BODY_ENCODING: encoding ?? '' },
   });
   const port = await new Promise((resolve) =>
     child.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim()))),
@@ -255,7 +277,16 @@ async function underWrk(list) {
       const before = cpuMs(server.pid);
       const out = execFileSync(
         'wrk',
-        ['-t1', `-c${connections}`, `-d${wrkSeconds}s`, '--timeout', '2s', '--latency', server.url],
+        [
+          '-t1',
+          `-c${connections}`,
+          `-d${wrkSeconds}s`,
+          '--timeout',
+          '2s',
+          '--latency',
+          ...Object.entries(HEADERS).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+          server.url,
+        ],
         { encoding: 'utf8' },
       );
       const cpu = cpuMs(server.pid) - before;
@@ -321,6 +352,10 @@ async function renderCost(host) {
     "+ prom-client's collectDefaultMetrics (what the daemon serves)",
     (await time(() => withProcess.chunks('prometheus'))).toFixed(1),
   ]);
+  rows.push([
+    'the same, OpenMetrics and gzip (what Prometheus asks; the cached part compressed once per cycle)',
+    (await time(() => withProcess.chunks('openmetrics', 'gzip'))).toFixed(1),
+  ]);
   const rebuild = new Exposition(false);
   rows.push([
     'building and rendering the xendoctor_* text with prom-client (once per cycle, not per scrape)',
@@ -337,14 +372,17 @@ async function renderCost(host) {
 function get(agent, port, withBytes = false) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const request = http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (response) => {
-      let bytes = 0;
-      response.on('data', (chunk) => (bytes += withBytes ? chunk.length : 0));
-      response.on('end', () => {
-        if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode} from :${port}`));
-        else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, bytes });
-      });
-    });
+    const request = http.get(
+      { host: '127.0.0.1', port, path: '/metrics', agent, headers: HEADERS },
+      (response) => {
+        let bytes = 0;
+        response.on('data', (chunk) => (bytes += withBytes ? chunk.length : 0));
+        response.on('end', () => {
+          if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode} from :${port}`));
+          else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, bytes });
+        });
+      },
+    );
     request.on('error', reject);
   });
 }
