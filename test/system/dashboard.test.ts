@@ -1,21 +1,10 @@
 // A real Prometheus scrapes `xendoctor serve` on a replayed host with a domain, a vif, two disks and kernel
 // log events; every Grafana panel query returns data, and every series an alerting rule reads exists.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  missingTools,
-  type Prometheus,
-  queryPrometheus,
-  type Started,
-  shouldRun,
-  startPrometheus,
-  startServe,
-  stopProcess,
-  waitFor,
-} from './system-helpers.js';
+import { missingTools, scrapedByPrometheus, shouldRun, waitFor } from './system-helpers.js';
 
 const missing = missingTools(['prometheus']);
 const PROMETHEUS_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), '../../prometheus');
@@ -35,25 +24,10 @@ const rules = parse(readFileSync(path.join(PROMETHEUS_DIR, 'xendoctor.rules.yml'
 describe.runIf(shouldRun(missing))(
   'the Grafana dashboard and the rules against a real Prometheus (system)',
   () => {
-    let serve: Started & { base: string };
-    let prometheus: Prometheus | undefined;
-    let dir: string;
-
-    beforeAll(async () => {
-      expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
-      dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-dashboard-'));
-      serve = await startServe('made-up-domain-devices', ['--interval', '1']);
-      prometheus = await startPrometheus(dir, serve.base.replace('http://', ''));
-    }, 60_000);
-
-    afterAll(async () => {
-      if (prometheus) await stopProcess(prometheus, 10_000);
-      if (serve) await stopProcess(serve);
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }, 30_000);
+    const { query } = scrapedByPrometheus('made-up-domain-devices', missing);
 
     const results = async (expr: string) => {
-      const found = await queryPrometheus(prometheus as Prometheus, expr);
+      const found = await query(expr);
       return found.length > 0 ? found : undefined;
     };
     // Rates need two scrapes: wait until Prometheus has the data, not for a fixed time.

@@ -1,20 +1,7 @@
 // A real Prometheus server (Debian's package) scrapes `xendoctor serve` on a fixture host for a few seconds;
 // the series are then read back through Prometheus's HTTP API. Everything on 127.0.0.1, both stopped by PID.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  missingTools,
-  type Prometheus,
-  queryPrometheus,
-  type Started,
-  shouldRun,
-  startPrometheus,
-  startServe,
-  stopProcess,
-  waitFor,
-} from './system-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { missingTools, scrapedByPrometheus, shouldRun, waitFor } from './system-helpers.js';
 
 const missing = missingTools(['prometheus']);
 
@@ -24,24 +11,9 @@ interface Sample {
 }
 
 describe.runIf(shouldRun(missing))('a real Prometheus scrapes xendoctor serve (system)', () => {
-  let serve: Started & { base: string };
-  let prometheus: Prometheus | undefined;
-  let dir: string;
+  const { query: queryAny } = scrapedByPrometheus('dom0-domu-credit2', missing);
 
-  beforeAll(async () => {
-    expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
-    dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-prometheus-'));
-    serve = await startServe('dom0-domu-credit2', ['--interval', '1']);
-    prometheus = await startPrometheus(dir, serve.base.replace('http://', ''));
-  }, 60_000);
-
-  afterAll(async () => {
-    if (prometheus) await stopProcess(prometheus, 10_000);
-    if (serve) await stopProcess(serve);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
-
-  const query = (expr: string) => queryPrometheus<Sample>(prometheus as Prometheus, expr);
+  const query = (expr: string) => queryAny<Sample>(expr);
   const sampleOf = (expr: string) =>
     waitFor(async () => (await query(expr))[0]?.value[1], 30_000, `Prometheus to have ${expr}`);
 
@@ -51,7 +23,8 @@ describe.runIf(shouldRun(missing))('a real Prometheus scrapes xendoctor serve (s
     expect(await sampleOf('xendoctor_gnttab_max_frames{domid="1",domain="tiny"}')).toBe('64');
     expect(await sampleOf('xendoctor_check_status{check="xen-hypervisor"}')).toBe('0');
     expect(await sampleOf('xendoctor_build_info')).toBe('1');
-    // Prometheus negotiated OpenMetrics: a counter family reads back under its _total name.
+    // Prometheus negotiated OpenMetrics and gzip (decision 0007: the cached part and the live process
+    // metrics in one gzip member, which it decoded): a counter family reads back under its _total name.
     expect(await sampleOf('count(process_cpu_seconds_total)')).toBe('1');
     const health = await waitFor(
       async () => (await query('scrape_samples_scraped{job="xendoctor"}'))[0]?.value[1],

@@ -1,10 +1,12 @@
 // System tests run real tools (promtool, prometheus, shellcheck, systemd-analyze, openrc-run) against the
 // built CLI. A missing tool skips the test on a developer's machine and fails it in CI (CI is set there).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'dist/cli.js');
@@ -111,6 +113,32 @@ export async function startPrometheus(dir: string, target: string): Promise<Prom
     '--log.level=warn',
   ]);
   return { ...started, api: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Inside a describe: before its tests, `xendoctor serve --interval 1` on a replayed fixture host and a real
+ * Prometheus scraping it every second (gzip and OpenMetrics, as Prometheus asks); both stopped after.
+ * `query` reads back through Prometheus' HTTP API.
+ */
+export function scrapedByPrometheus(
+  host: string,
+  missing: readonly string[],
+): { query: <Sample>(expr: string) => Promise<Sample[]> } {
+  let serve: (Started & { base: string }) | undefined;
+  let prometheus: Prometheus | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    expect(missing, 'tools missing (apt-get install prometheus)').toEqual([]);
+    dir = mkdtempSync(path.join(tmpdir(), 'xendoctor-prometheus-'));
+    serve = await startServe(host, ['--interval', '1']);
+    prometheus = await startPrometheus(dir, serve.base.replace('http://', ''));
+  }, 60_000);
+  afterAll(async () => {
+    if (prometheus) await stopProcess(prometheus, 10_000);
+    if (serve) await stopProcess(serve);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+  return { query: (expr) => queryPrometheus(prometheus as Prometheus, expr) };
 }
 
 /** An instant query through Prometheus' HTTP API: the result vector, empty when no series matched. */
