@@ -243,6 +243,16 @@ describe('gzip exposition', () => {
     expect(after).toBe(await exposition.render('prometheus'));
   });
 
+  it('never mixes two snapshots in one gzip body when a cycle ends during a scrape', async () => {
+    const exposition = new Exposition(false);
+    exposition.update(snapshot());
+    const scrape = exposition.chunks('prometheus', 'gzip');
+    exposition.update({ runs: [{ result: result('a', { status: 'fail' }), finishedAt: 0 }] });
+    const text = gunzipSync(Buffer.concat(await scrape)).toString('utf8');
+    expect(text).toContain('xendoctor_command_timeouts_total{command="xl info"} 3');
+    expect(text).toContain('xendoctor_check_status{check="a"} 0');
+  });
+
   it('joins the cached part and the live process metrics so gzip(1) accepts it as one valid file', async () => {
     const exposition = new Exposition(true);
     exposition.update(snapshot());

@@ -101,25 +101,28 @@ export class Exposition {
    */
   async chunks(format: ContentType, encoding: Encoding = 'identity'): Promise<Buffer[]> {
     this.wanted.add(`${format}/${encoding}`);
-    const parts = await this.parts(format);
-    if (encoding === 'identity' || !CAN_GZIP) return parts;
-    const [cached, ...live] = parts;
-    const head = await this.deflatedBody(format);
-    const tail = Buffer.concat(live);
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(zlib.crc32(tail, head.crc), 0);
-    trailer.writeUInt32LE((cached!.length + tail.length) % 2 ** 32, 4);
-    return [GZIP_HEADER, head.blocks, zlib.deflateRawSync(tail), trailer];
+    if (encoding === 'gzip' && CAN_GZIP) {
+      // The cached blocks carry their own CRC and length: an update while this scrape waits cannot mix
+      // one snapshot's bytes with another's length.
+      const head = await this.deflatedBody(format);
+      const tail = await this.live(format);
+      const trailer = Buffer.alloc(8);
+      // Not crc32() of an empty tail: zlib answers 0 for a buffer without data (Z_NULL), not the CRC given.
+      trailer.writeUInt32LE(tail.length > 0 ? zlib.crc32(tail, head.crc) : head.crc, 0);
+      trailer.writeUInt32LE((head.length + tail.length) % 2 ** 32, 4);
+      return [GZIP_HEADER, head.blocks, zlib.deflateRawSync(tail), trailer];
+    }
+    const body = await this.body(format);
+    return [body, await this.live(format)];
   }
 
-  /** The cached xendoctor_* bytes, then the live process metrics (and OpenMetrics' end), uncompressed. */
-  private async parts(format: ContentType): Promise<Buffer[]> {
-    const body = await this.body(format);
-    if (!this.withProcess) return format === 'openmetrics' ? [body, OPENMETRICS_EOF] : [body];
-    const live = await this.processRegistry(format).metrics();
-    // OpenMetrics: the process families go before the single "# EOF" (prom-client's text ends with it);
-    // text format: families are separated by a blank line.
-    return format === 'openmetrics' ? [body, Buffer.from(live)] : [body, Buffer.from(`\n${live}`)];
+  /** What follows the cached text, read now: the process metrics, and OpenMetrics' single "# EOF". */
+  private async live(format: ContentType): Promise<Buffer> {
+    if (!this.withProcess) return format === 'openmetrics' ? OPENMETRICS_EOF : NOTHING;
+    const text = await this.processRegistry(format).metrics();
+    // OpenMetrics: the process families go before the "# EOF" prom-client's text ends with; text
+    // format: families are separated by a blank line.
+    return Buffer.from(format === 'openmetrics' ? text : `\n${text}`);
   }
 
   private body(format: ContentType): Promise<Buffer> {
@@ -137,6 +140,7 @@ export class Exposition {
       cached = this.body(format).then(async (body) => ({
         blocks: await deflateRaw(body, { finishFlush: zlib.constants.Z_SYNC_FLUSH }),
         crc: zlib.crc32(body),
+        length: body.length,
       }));
       this.deflated.set(format, cached);
     }
@@ -164,11 +168,13 @@ export class Exposition {
 }
 
 const OPENMETRICS_EOF = Buffer.from('# EOF\n');
+const NOTHING = Buffer.alloc(0);
 
-/** The cached part of a gzip body: deflate blocks ending byte-aligned and not final, and their CRC-32. */
+/** The cached part of a gzip body: deflate blocks ending byte-aligned and not final, CRC-32 and length of the text. */
 interface Deflated {
   blocks: Buffer;
   crc: number;
+  length: number;
 }
 
 const deflateRaw = promisify(zlib.deflateRaw);
