@@ -2,8 +2,7 @@
 // looked up in `path` and run without a shell, with LC_ALL=C and a timeout. A whole host can therefore be
 // replayed from a folder: files under the folder, fake commands first on the path (see test/fixtures/hosts).
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import { constants, promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { close, constants, promises as fsp, open, read, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { replayHas, replayRun } from './replay.js';
 
@@ -706,13 +705,13 @@ async function findOnPath(command: string, searchPath: readonly string[]): Promi
  */
 function readCapped(resolved: string, file: string, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    fs.open(resolved, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY, (openError, fd) => {
+    open(resolved, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY, (openError, fd) => {
       if (openError) {
         reject(openError);
         return;
       }
       const finish = (failure: unknown, bytes?: Buffer) =>
-        fs.close(fd, () => (failure === undefined ? resolve(bytes!) : reject(failure)));
+        close(fd, () => (failure === undefined ? resolve(bytes!) : reject(failure)));
       // Most reads are one sysfs or /proc line: start small (from Node's buffer pool) and double. A 64 KiB
       // chunk per read, and another for the read that finds EOF, grew the daemon's RSS without bound at
       // 64 domains (docs/performance.md).
@@ -724,7 +723,7 @@ function readCapped(resolved: string, file: string, max: number): Promise<Buffer
           buffer.copy(grown, 0, 0, total);
           buffer = grown;
         }
-        fs.read(fd, buffer, total, buffer.length - total, null, (readError, bytesRead) => {
+        read(fd, buffer, total, buffer.length - total, null, (readError, bytesRead) => {
           if (readError) finish(readError);
           else if (bytesRead === 0) finish(undefined, buffer.subarray(0, total));
           else if ((total += bytesRead) > max) {
