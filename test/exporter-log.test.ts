@@ -44,12 +44,7 @@ describe('daemon log (pino)', () => {
     ] as const) {
       const out = file();
       const log = createLog(threshold, 'json', out);
-      log.trace('t');
-      log.debug('d');
-      log.info('i');
-      log.warn('w');
-      log.error('e');
-      log.fatal('f');
+      logAtEveryLevel(log);
       const written = threshold === 'silent' ? [] : lines(out).map((l) => JSON.parse(l).level);
       expect(written).toEqual(expected);
     }
@@ -90,12 +85,7 @@ describe('daemon log (pino)', () => {
     for (const format of ['json', 'logfmt'] as const) {
       const out = file();
       const log = createLog('trace', format, out, true).child({ probe: 'xen-daemons' });
-      log.trace('t');
-      log.debug('d');
-      log.info('i');
-      log.warn('w');
-      log.error('e');
-      log.fatal('f');
+      logAtEveryLevel(log);
       const written = lines(out);
       expect(written.map((l) => l.slice(0, 3))).toEqual(['<7>', '<7>', '<6>', '<4>', '<3>', '<2>']);
       // After the prefix, the line is what it is without one (journald strips the prefix).
@@ -133,3 +123,13 @@ describe('daemon log (pino)', () => {
     expect(lines(out).map((l) => JSON.parse(l).msg)).toEqual(['one', 'two']);
   });
 });
+
+/** One line at each of pino's six levels, lowest first. */
+function logAtEveryLevel(log: ReturnType<typeof createLog>): void {
+  log.trace('t');
+  log.debug('d');
+  log.info('i');
+  log.warn('w');
+  log.error('e');
+  log.fatal('f');
+}

@@ -270,6 +270,23 @@ describe('gzip exposition', () => {
   });
 });
 
+/** One cycle of the first group's probes, finished at `at` on a made-up host. */
+function cycleOf(
+  groups: ReturnType<typeof groupProbes>,
+  results: CheckResult[],
+  at: number,
+  commands: CommandResult[] = [],
+): Cycle {
+  return {
+    group: groups[0] as Cycle['group'],
+    results,
+    hostInfo: { hostname: 'h', kernel: 'k', xenVersion: null, role: 'none', init: 'unknown', root: '/' },
+    commands,
+    startedAt: at - 5,
+    finishedAt: at,
+  };
+}
+
 describe('schedule and state', () => {
   const probe = (id: string, run: Probe['run'] = async () => ok('fine')): Probe => ({ id, title: id, run });
 
@@ -322,14 +339,8 @@ describe('schedule and state', () => {
     const groups = groupProbes(list, 60, {});
     const { log, lines } = recorder();
     const state = new DaemonState(list, groups, log, 0);
-    const cycle = (results: CheckResult[], at: number): Cycle => ({
-      group: groups[0] as Cycle['group'],
-      results,
-      hostInfo: { hostname: 'h', kernel: 'k', xenVersion: null, role: 'none', init: 'unknown', root: '/' },
-      commands: [command('xl info', true)],
-      startedAt: at - 5,
-      finishedAt: at,
-    });
+    const cycle = (results: CheckResult[], at: number) =>
+      cycleOf(groups, results, at, [command('xl info', true)]);
     state.record(cycle([result('b'), result('a')], 1000));
     state.record(cycle([result('b', { status: 'error', summary: 'xl hung' }), result('a')], 2000));
     const of = (msg: string) => lines.filter((l) => l.msg === msg).map((l) => [l.level, l.probe]);
@@ -351,14 +362,7 @@ describe('schedule and state', () => {
     const groups = groupProbes(list, 60, {});
     const { log, lines } = recorder();
     const state = new DaemonState(list, groups, log, 0);
-    const cycle = (results: CheckResult[], at: number): Cycle => ({
-      group: groups[0] as Cycle['group'],
-      results,
-      hostInfo: { hostname: 'h', kernel: 'k', xenVersion: null, role: 'none', init: 'unknown', root: '/' },
-      commands: [],
-      startedAt: at - 5,
-      finishedAt: at,
-    });
+    const cycle = (results: CheckResult[], at: number) => cycleOf(groups, results, at);
     state.record(cycle([result('a', { status: 'fail' }), result('b')], 1000));
     state.record(cycle([result('a', { status: 'ok' }), result('b', { status: 'warn' })], 2000));
     const changes = lines
