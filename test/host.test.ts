@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHost, defaultSearchPath, HostFileError, SBIN_DIRS } from '../src/host/host.js';
+import { createHost, defaultSearchPath, HostFileError, SBIN_DIRS, underRoot } from '../src/host/host.js';
 
 // A tiny host made here: a root with a file, and a bin/ of scripts that misbehave on purpose.
 let root: string;
@@ -50,6 +51,19 @@ describe('files under the root', () => {
     // normalised against "/" first, so ".." cannot climb out of the root
     expect(await host.readFile('/../../proc/xen/capabilities')).toBe('control_d\n');
     expect(await host.exists('/../bin')).toBe(true);
+  });
+  it('resolves a path in normal form without path.join, to the very path path.join gives', () => {
+    const segment = fc.constantFrom('proc', 'xen', 'vif1.0', '.', '..', '', '...', '.hidden', 'a b');
+    const file = fc.array(segment, { maxLength: 6 }).map((parts) => parts.join('/'));
+    const rooted = fc.tuple(fc.boolean(), file).map(([slash, rest]) => (slash ? `/${rest}` : rest));
+    fc.assert(
+      fc.property(fc.constantFrom('/', '/srv/host', '/h'), rooted, (top, given) => {
+        expect(underRoot(top, given)).toBe(path.join(top, path.posix.normalize(`/${given}`)));
+      }),
+    );
+    expect(underRoot('/srv/host', '/sys/class/net/vif1.0/statistics/rx_bytes')).toBe(
+      '/srv/host/sys/class/net/vif1.0/statistics/rx_bytes',
+    );
   });
   it('lists directories sorted and says undefined for a missing one', async () => {
     const host = createHost({ root });

@@ -110,7 +110,7 @@ export class Exposition {
       // Not crc32() of an empty tail: zlib answers 0 for a buffer without data (Z_NULL), not the CRC given.
       trailer.writeUInt32LE(tail.length > 0 ? zlib.crc32(tail, head.crc) : head.crc, 0);
       trailer.writeUInt32LE((head.length + tail.length) % 2 ** 32, 4);
-      return [GZIP_HEADER, head.blocks, zlib.deflateRawSync(tail), trailer];
+      return [GZIP_HEADER, head.blocks, zlib.deflateRawSync(tail, LIVE_DEFLATE), trailer];
     }
     const body = await this.body(format);
     return [body, await this.live(format)];
@@ -178,6 +178,9 @@ interface Deflated {
 }
 
 const deflateRaw = promisify(zlib.deflateRaw);
+// The live part is a few KB: an 8 KB window and a small hash table compress it as well as zlib's defaults
+// (32 KB, memLevel 8), and a scrape sets up 40 KB of zlib state instead of 256 KB (zlib.h: deflateInit2).
+const LIVE_DEFLATE: zlib.ZlibOptions = { windowBits: 13, memLevel: 4 };
 /** A gzip member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown (255). */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
 

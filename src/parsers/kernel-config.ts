@@ -1,7 +1,7 @@
 import { lines, ParseError } from './parse-error.js';
 
 /** Option name without the CONFIG_ prefix ("XEN_DOM0") -> value ("y", "m", "n", "\"string\"", "64"). */
-export type KernelConfig = Map<string, string>;
+export type KernelConfig = ReadonlyMap<string, string>;
 
 const SET = /^CONFIG_([A-Za-z0-9_]+)=(.*)$/;
 const NOT_SET = /^# CONFIG_([A-Za-z0-9_]+) is not set$/;
@@ -11,7 +11,7 @@ const NOT_SET = /^# CONFIG_([A-Za-z0-9_]+) is not set$/;
  * "# CONFIG_IKCONFIG is not set" (stored as "n"), other "#" comments and blank lines.
  */
 export function parseKernelConfig(text: string): KernelConfig {
-  const config: KernelConfig = new Map();
+  const config = new Map<string, string>();
   for (const raw of lines(text)) {
     const line = raw.trim();
     if (line === '') continue;

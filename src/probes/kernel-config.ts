@@ -7,6 +7,7 @@ import { error, type Finding, fromFindings, type Outcome, type Probe, skip } fro
 import { type Context, domUReason } from '../context.js';
 import { HostFileError } from '../host/host.js';
 import { isEnabled, type KernelConfig, parseKernelConfig } from '../parsers/kernel-config.js';
+import { lastParse } from '../parsers/last-parse.js';
 import { ParseError } from '../parsers/parse-error.js';
 import { kernelConfigOptions } from '../remedies/kernel-config-options.js';
 
@@ -119,6 +120,9 @@ export const GUEST_OPTIONS: readonly Dom0Option[] = [
   },
 ];
 
+// The daemon reads the config every cycle; it changes only when another kernel boots.
+const parseConfig = lastParse(parseKernelConfig);
+
 export const kernelConfig: Probe = {
   id: 'kernel-config',
   title: 'kernel config for dom0',
@@ -128,7 +132,7 @@ export const kernelConfig: Probe = {
     if ('outcome' in found) return found.outcome;
     let config: KernelConfig;
     try {
-      config = parseKernelConfig(found.text);
+      config = parseConfig(found.text);
     } catch (caught) {
       if (caught instanceof ParseError) {
         return error(`could not parse ${found.source}: ${caught.expected}`, [caught.message]);
