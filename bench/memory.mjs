@@ -37,6 +37,11 @@ const VARIANTS = {
   default: { env: {}, node: [] },
   service: { env: SHIPPED, node: [] },
   'no-arena-max': { env: { NODE_OPTIONS: SHIPPED_NODE_OPTIONS }, node: [] },
+  // The heap limit Node derives from this machine's memory instead of the shipped one (decision 0008).
+  'no-heap-limit': {
+    env: { ...SHIPPED, NODE_OPTIONS: SHIPPED_NODE_OPTIONS.replace(/ ?--max-old-space-size=\d+/, '') },
+    node: [],
+  },
   jitless: { env: { ...SHIPPED, NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --jitless` }, node: [] },
 };
 
@@ -77,6 +82,11 @@ async function floors(host) {
     ['+ prom-client (the daemon loads all three)', `await import('prom-client');${listen}`],
     ['+ pino', `await import('pino');${listen}`],
     ['+ node-cron', `await import('node-cron');${listen}`],
+    // node-cron works out every tick with Intl.DateTimeFormat, which maps ICU's data in the node binary.
+    [
+      '+ node-cron ticking every second',
+      `(await import('node-cron')).default.schedule('* * * * * *', () => {});${listen}`,
+    ],
     [
       '+ prom-client, pino, node-cron',
       `await import('prom-client');await import('pino');await import('node-cron');${listen}`,

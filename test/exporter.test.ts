@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult, Probe } from '../src/check.js';
 import { ok, skip } from '../src/check.js';
 import { defaultSettings } from '../src/context.js';
-import { Exposition, negotiate, negotiateEncoding } from '../src/exporter/exposition.js';
+import { Exposition, negotiate, negotiateEncoding, remembered } from '../src/exporter/exposition.js';
 import { buildRegistry, commandLabel, countTimeouts, type Rejected } from '../src/exporter/metrics.js';
 import { type Cycle, groupProbes, Schedule } from '../src/exporter/schedule.js';
 import { DaemonState, type Log } from '../src/exporter/state.js';
@@ -172,6 +172,32 @@ describe('exposition', () => {
     expect(negotiate('*/*')).toBe('prometheus');
     expect(negotiate('application/json')).toBe('prometheus');
     expect(negotiate('text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).toBe('prometheus');
+  });
+
+  it('answers the same header twice in a row the same, whatever came between', () => {
+    const prometheus = 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3';
+    const text = 'text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4';
+    // More distinct headers than are remembered, so the memory is emptied on the way.
+    for (let i = 0; i < 100; i++) {
+      expect(negotiate(i % 2 ? prometheus : text)).toBe(i % 2 ? 'openmetrics' : 'prometheus');
+      expect(negotiate(`application/openmetrics-text;q=0.${i % 10},text/plain;q=0.05`)).toBe(
+        i % 10 === 0 ? 'prometheus' : 'openmetrics',
+      );
+      expect(negotiateEncoding(`gzip;q=${i % 2}`)).toBe(i % 2 ? 'gzip' : 'identity');
+    }
+  });
+
+  it('remembers at most the given number of header values', () => {
+    const computed: string[] = [];
+    const lengthOf = remembered((header: string) => {
+      computed.push(header);
+      return header.length;
+    }, 3);
+    for (const header of ['a', 'bb', 'a', 'ccc', 'a']) lengthOf(header);
+    expect(computed).toEqual(['a', 'bb', 'ccc']);
+    lengthOf('dddd'); // a fourth value: all are forgotten
+    expect(lengthOf('a')).toBe(1);
+    expect(computed).toEqual(['a', 'bb', 'ccc', 'dddd', 'a']);
   });
 
   it('renders a snapshot once and reuses the text until the next update', async () => {

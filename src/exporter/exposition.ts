@@ -26,10 +26,13 @@ const OFFERED: Array<[string, ContentType]> = [
  * Prometheus' own exporters answer.
  */
 export function negotiate(accept: string | undefined): ContentType {
-  if (!accept) return 'prometheus';
+  return accept ? formatFor(accept) : 'prometheus';
+}
+
+const formatFor = remembered((accept: string): ContentType => {
   const [best] = new Negotiator({ headers: { accept } }).mediaTypes(OFFERED.map(([type]) => type));
   return OFFERED.find(([type]) => type === best)?.[1] ?? 'prometheus';
-}
+});
 
 export type Encoding = 'gzip' | 'identity';
 
@@ -38,12 +41,33 @@ export type Encoding = 'gzip' | 'identity';
  * or no header: identity. Needs zlib.crc32 (Node >= 20.15) to join the cached and the live parts.
  */
 export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
-  if (!acceptEncoding || !CAN_GZIP) return 'identity';
+  return acceptEncoding && CAN_GZIP ? encodingFor(acceptEncoding) : 'identity';
+}
+
+const encodingFor = remembered((acceptEncoding: string): Encoding => {
   const [best] = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encodings([
     'gzip',
     'identity',
   ]);
   return best === 'gzip' ? 'gzip' : 'identity';
+});
+
+/**
+ * Remembers a pure function of a header value: a scraper sends the same Accept header every time, and
+ * parsing it was a tenth of a scrape's CPU (docs/performance.md). At most `limit` values are kept (then
+ * all are forgotten), so a client sending a new header each time cannot grow it.
+ */
+export function remembered<T>(compute: (header: string) => T, limit = 32): (header: string) => T {
+  const seen = new Map<string, T>();
+  return (header) => {
+    let value = seen.get(header);
+    if (value === undefined) {
+      if (seen.size >= limit) seen.clear();
+      value = compute(header);
+      seen.set(header, value);
+    }
+    return value;
+  };
 }
 
 const CAN_GZIP = typeof (zlib as { crc32?: unknown }).crc32 === 'function';
