@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import { HOSTS, xendoctor } from './helpers.js';
+import { CHECK_IDS } from './xen/assert-lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,20 +23,7 @@ describe('xendoctor CLI', () => {
       .trim()
       .split('\n')
       .map((line) => line.split(/\s+/)[0]);
-    expect(ids).toEqual([
-      'cpu-virtualization',
-      'xen-hypervisor',
-      'xen-dom0',
-      'xen-daemons',
-      'grant-tables',
-      'scheduler',
-      'bridge-offload',
-      'dom0-memory',
-      'domains',
-      'kernel-config',
-      'bridge-redirects',
-      'hypervisor-log',
-    ]);
+    expect(ids).toEqual(CHECK_IDS);
   });
 
   it.each([

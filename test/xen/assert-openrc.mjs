@@ -3,16 +3,14 @@
 // reboot. Prints one PASS/FAIL line per assertion; exits 1 when any failed.
 //
 // usage: node test/xen/assert-openrc.mjs DIR    (DIR: what openrc.sh collected in dom0)
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { assertions, byId, collected, texts } from './assert-lib.mjs';
 
 const dir = process.argv[2];
 if (!dir) {
   console.error('usage: node test/xen/assert-openrc.mjs DIR');
   process.exit(2);
 }
-const read = (name) =>
-  existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : undefined;
+const { read, json } = collected(dir);
 /** key=value lines of a collected file (the first word after = when `word` is set). */
 function fields(name) {
   const out = {};
@@ -22,31 +20,8 @@ function fields(name) {
   }
   return out;
 }
-function json(name) {
-  try {
-    return JSON.parse(read(name) ?? '');
-  } catch {
-    return undefined;
-  }
-}
-
-let failed = 0;
-function check(description, fn) {
-  let ok = false;
-  let why = '';
-  try {
-    const result = fn();
-    ok = result === true;
-    if (!ok && typeof result === 'string') why = result;
-  } catch (error) {
-    why = error instanceof Error ? error.message : String(error);
-  }
-  if (!ok) failed++;
-  console.log(`${ok ? 'PASS' : 'FAIL'} openrc: ${description}${why ? ` -- ${why}` : ''}`);
-}
-const byId = (doc, id) => doc?.checks?.find((c) => c.id === id);
-const texts = (c) =>
-  c ? [c.summary, ...(c.evidence ?? []), ...(c.findings ?? []).map((f) => f.message)] : [];
+const { check: checkAs, failed } = assertions();
+const check = (description, fn) => checkAs('openrc', description, fn);
 const tail = (name, n = 600) => (read(name) ?? `(no ${name})`).slice(-n).trim();
 
 // ---- install (boot 1) ----------------------------------------------------------------------------------
@@ -199,4 +174,4 @@ check("the remedy is OpenRC's (rc-service xen zap/start), never systemctl", () =
   return rc && systemd.length === 0 ? true : JSON.stringify(commands);
 });
 
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed() > 0 ? 1 : 0);

@@ -3,23 +3,8 @@
 // security score. Prints one PASS/FAIL line per assertion; exits 1 when any failed.
 //
 // usage: node test/xen/assert-trixie.mjs OUT       (OUT: what trixie.sh collected in dom0)
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { assertions, byId, CHECK_IDS, collected, texts } from './assert-lib.mjs';
 
-const CHECK_IDS = [
-  'cpu-virtualization',
-  'xen-hypervisor',
-  'xen-dom0',
-  'xen-daemons',
-  'grant-tables',
-  'scheduler',
-  'bridge-offload',
-  'dom0-memory',
-  'domains',
-  'kernel-config',
-  'bridge-redirects',
-  'hypervisor-log',
-];
 // pino's levels as the syslog priorities journald must have stored (src/exporter/log.ts).
 const PRIORITY = { 10: 7, 20: 7, 30: 6, 40: 4, 50: 3, 60: 2 };
 
@@ -28,35 +13,9 @@ if (!out) {
   console.error('usage: node test/xen/assert-trixie.mjs OUT');
   process.exit(2);
 }
-const read = (name) => {
-  const file = path.join(out, name);
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-};
-const json = (name) => {
-  try {
-    return JSON.parse(read(name) ?? '');
-  } catch {
-    return undefined;
-  }
-};
-
-let failed = 0;
-function check(step, description, fn) {
-  let ok = false;
-  let why = '';
-  try {
-    const result = fn();
-    ok = result === true;
-    if (!ok && typeof result === 'string') why = result;
-  } catch (error) {
-    why = error instanceof Error ? error.message : String(error);
-  }
-  if (!ok) failed++;
-  console.log(`${ok ? 'PASS' : 'FAIL'} trixie-${step}: ${description}${why ? ` -- ${why}` : ''}`);
-}
-const byId = (doc, id) => doc?.checks?.find((c) => c.id === id);
-const texts = (c) =>
-  c ? [c.summary, ...(c.evidence ?? []), ...(c.findings ?? []).map((f) => f.message)] : [];
+const { read, json } = collected(out);
+const { check: checkAs, failed } = assertions();
+const check = (step, description, fn) => checkAs(`trixie-${step}`, description, fn);
 const field = (text, name) => new RegExp(`^${name}[:=] ?(.*)$`, 'm').exec(text ?? '')?.[1]?.trim();
 
 // ---- install -------------------------------------------------------------------------------------------
@@ -258,4 +217,4 @@ check(
   () => (security ? true : (read('security.txt') ?? '').slice(-400)),
 );
 
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed() > 0 ? 1 : 0);

@@ -4,24 +4,9 @@
 // usage: node test/xen/assert.mjs SCENARIO DIR
 //   DIR holds what run.sh collected in dom0 for the scenario: report.json and, per scenario, the raw
 //   command output the report is checked against (xen-diag, ethtool -k, metrics, timings).
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { assertions, byId, CHECK_IDS, collected, texts } from './assert-lib.mjs';
 import { fleet } from './assert-fleet.mjs';
 
-const CHECK_IDS = [
-  'cpu-virtualization',
-  'xen-hypervisor',
-  'xen-dom0',
-  'xen-daemons',
-  'grant-tables',
-  'scheduler',
-  'bridge-offload',
-  'dom0-memory',
-  'domains',
-  'kernel-config',
-  'bridge-redirects',
-  'hypervisor-log',
-];
 /** ethtool -k long names of the offloads bridge-offload looks at. */
 const OFFLOADS = {
   gso: 'generic-segmentation-offload',
@@ -35,38 +20,11 @@ if (!scenario || !dir) {
   console.error('usage: node test/xen/assert.mjs SCENARIO DIR');
   process.exit(2);
 }
-const file = (name) => path.join(dir, name);
-const read = (name) => (existsSync(file(name)) ? readFileSync(file(name), 'utf8') : undefined);
-
-let failed = 0;
-function check(description, fn) {
-  let ok = false;
-  let why = '';
-  try {
-    const result = fn();
-    ok = result === true;
-    if (!ok && typeof result === 'string') why = result;
-  } catch (error) {
-    why = error instanceof Error ? error.message : String(error);
-  }
-  if (!ok) failed++;
-  console.log(`${ok ? 'PASS' : 'FAIL'} ${scenario}: ${description}${why ? ` -- ${why}` : ''}`);
-}
-
-/** The JSON report in DIR (`name`), or a FAIL when it is missing or not JSON. */
-function report(name = 'report.json') {
-  const text = read(name);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-const byId = (doc, id) => doc?.checks?.find((c) => c.id === id);
-/** Every human-readable string of a check: summary, evidence, finding messages. */
-const texts = (c) =>
-  c ? [c.summary, ...(c.evidence ?? []), ...(c.findings ?? []).map((f) => f.message)] : [];
+const { read, json } = collected(dir);
+const { check: checkAs, failed } = assertions();
+const check = (description, fn) => checkAs(scenario, description, fn);
+/** The JSON report in DIR (`name`), or undefined when it is missing or not JSON. */
+const report = (name = 'report.json') => json(name);
 const status = (doc, id) => byId(doc, id)?.status ?? 'missing';
 const expectStatus = (doc, id, wanted) => {
   const got = status(doc, id);
@@ -287,4 +245,4 @@ if (!run) {
   process.exit(2);
 }
 run();
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed() > 0 ? 1 : 0);
