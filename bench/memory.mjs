@@ -122,13 +122,18 @@ async function floors(host) {
   const listFile = path.join(work, 'commands.json');
   writeFileSync(listFile, JSON.stringify(list));
   const loop = path.join(ROOT, 'bench/spawn-floor.mjs');
-  for (const [label, options] of [
-    ['spawn loop: the same commands each second, 60 cycles', ''],
-    ['spawn loop, --max-semi-space-size=1', '--max-semi-space-size=1'],
+  for (const [label, options, extra] of [
+    ['spawn loop: the same commands each second, 60 cycles', '', []],
+    ['spawn loop, --max-semi-space-size=1', '--max-semi-space-size=1', []],
+    [
+      'spawn loop + prom-client, pino, node-cron ticking, as the service files run it',
+      SHIPPED_NODE_OPTIONS,
+      ['--packages'],
+    ],
   ]) {
-    const child = spawn(NODE, [loop, listFile, '4', '--cycles', '60'], {
+    const child = spawn(NODE, [loop, listFile, '4', '--cycles', '60', ...extra], {
       stdio: 'ignore',
-      env: { ...process.env, NODE_OPTIONS: options },
+      env: { ...process.env, ...(extra.length > 0 ? SHIPPED : {}), NODE_OPTIONS: options },
     });
     const samples = [];
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -2,7 +2,9 @@
 // The least a report could cost: a bare node process that spawns a list of commands with a pool of N and
 // reads their output, nothing else. `node bench/spawn-floor.mjs LIST.json POOL [--cycles N]`; LIST.json
 // holds argv arrays (absolute executable first). bench/run.mjs compares a report with one pass;
-// bench/memory.mjs runs N passes one second apart (the least a node daemon spawning them costs in memory).
+// bench/memory.mjs runs N passes one second apart (the least a node daemon spawning them costs in memory),
+// and with --packages also loads prom-client and pino and lets node-cron tick every second, doing nothing
+// else: the least a daemon built on the requested packages costs.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -10,6 +12,11 @@ const [listFile, poolText, flag, cyclesText] = process.argv.slice(2);
 const list = JSON.parse(readFileSync(listFile, 'utf8'));
 const pool = Number(poolText);
 const cycles = flag === '--cycles' ? Number(cyclesText) : 1;
+if (process.argv.includes('--packages')) {
+  await import('prom-client');
+  await import('pino');
+  (await import('node-cron')).default.schedule('* * * * * *', () => {});
+}
 
 function pass() {
   return new Promise((resolve) => {
