@@ -14,23 +14,16 @@
 #                                XENDOCTOR_XEN_SKIP_BUILD=1)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/suite.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (chroot, QEMU)"
 OUT="${XENDOCTOR_XEN_OUT:-$CACHE/out}/openrc"
 OR_IMAGE="$CACHE/dom0-openrc.img"
 OVERLAY="$RUNDIR/dom0-openrc.qcow2"
-T_START=$(date +%s)
-rm -rf "$OUT"
-mkdir -p "$OUT"
-RESULTS="$OUT/results.txt"
-: > "$RESULTS"
-timing() { printf '%-44s %4ss\n' "$1" "$2" | tee -a "$OUT/timings.txt" >&2; }
+start_suite
 fail() { echo "FAIL openrc: $*" | tee -a "$RESULTS"; }
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() { "$XT_DIR/halt.sh" --kill >/dev/null 2>&1 || true; rm -f "$OVERLAY"; }
-trap cleanup EXIT
-trap 'exit 143' TERM INT
-run0() { "$XT_DIR/dom0-run.sh" "$@"; }
 # OpenRC runs Debian's LSB scripts one by one: 90-140 s to ready on a quiet machine, but over 600 s (boot.sh's
 # default) with the machine at load 20 on 2 cores (the first run here: init reached after 226 s, service
 # dependencies cached 3 min later). A poll for readiness, not a timing assertion.

@@ -20,23 +20,15 @@
 # assertion passed; a failure prints the dom0 serial log tail and the failing report.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/suite.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, QEMU); use sudo npm run test:xen"
 OUT="${XENDOCTOR_XEN_OUT:-$CACHE/out}"
-T_START=$(date +%s)
 BOOTS=("$@")
 [ ${#BOOTS[@]} -gt 0 ] || BOOTS=(default credit noxen)
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
-RESULTS="$OUT/results.txt"
-: > "$RESULTS"
+start_suite
 FAILED=()
-timing() { printf '%-44s %4ss\n' "$1" "$2" | tee -a "$OUT/timings.txt" >&2; }
-
-cleanup() { "$XT_DIR/halt.sh" --kill >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-trap 'exit 143' TERM INT   # still runs the EXIT trap: QEMU never outlives the test
 
 # ---- build the image and stage xendoctor -------------------------------------------------------------
 t=$(date +%s)
@@ -60,7 +52,6 @@ cp "$XT_DIR/dom0-provision.sh" "$SHARE/dom0-provision.sh"
 timing "build and stage xendoctor ($(du -sh "$SHARE/xendoctor.tgz" | cut -f1) tarball)" $(( $(date +%s) - t ))
 
 # ---- helpers -----------------------------------------------------------------------------------------
-run0() { "$XT_DIR/dom0-run.sh" "$@"; }
 
 # boot NAME [boot.sh options]: boot, provision xendoctor + node; on failure marks every scenario of it.
 boot() {

@@ -19,20 +19,12 @@
 set -uo pipefail
 export XENDOCTOR_XEN_SUITE=trixie
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/suite.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, QEMU); use sudo npm run test:xen:trixie"
 OUT="${XENDOCTOR_XEN_OUT:+$XENDOCTOR_XEN_OUT/trixie}"
 OUT="${OUT:-$CACHE/out}"
-T_START=$(date +%s)
-rm -rf "$OUT"
-mkdir -p "$OUT"
-RESULTS="$OUT/results.txt"
-: > "$RESULTS"
-timing() { printf '%-44s %4ss\n' "$1" "$2" | tee -a "$OUT/timings.txt" >&2; }
-run0() { "$XT_DIR/dom0-run.sh" "$@"; }
-cleanup() { "$XT_DIR/halt.sh" --kill >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-trap 'exit 143' TERM INT   # still runs the EXIT trap: QEMU never outlives the test
+start_suite
 # dom0 runs under TCG: a loaded CI machine made one `ethtool -k` take over the default 10 s (run.sh).
 XD_COMMAND_TIMEOUT=30
 
