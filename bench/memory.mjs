@@ -92,6 +92,10 @@ async function floors(host) {
       `await import('prom-client');await import('pino');await import('node-cron');${listen}`,
     ],
     [
+      '+ prom-client, pino, node-cron ticking every second (what the daemon loads, doing nothing)',
+      `await import('prom-client');await import('pino');(await import('node-cron')).default.schedule('* * * * * *', () => {});${listen}`,
+    ],
+    [
       "+ xendoctor's daemon code (the bundle's serve chunk and what it imports)",
       `await import('${path.join(
         ROOT,
