@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastParse } from '../src/parsers/last-parse.js';
-import { ParseError } from '../src/parsers/parse-error.js';
+import { lastParse, ParseError } from '../src/parsers/parse-error.js';
 
 describe('lastParse', () => {
   const counting = () => {

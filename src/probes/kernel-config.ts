@@ -7,8 +7,7 @@ import { error, type Finding, fromFindings, type Outcome, type Probe, skip } fro
 import { type Context, domUReason } from '../context.js';
 import { HostFileError } from '../host/host.js';
 import { isEnabled, type KernelConfig, parseKernelConfig } from '../parsers/kernel-config.js';
-import { lastParse } from '../parsers/last-parse.js';
-import { ParseError } from '../parsers/parse-error.js';
+import { lastParse, ParseError } from '../parsers/parse-error.js';
 import { kernelConfigOptions } from '../remedies/kernel-config-options.js';
 
 /** A dom0 option: a missing `fail` one breaks dom0 itself, a missing `warn` one only some setups. */
