@@ -156,7 +156,6 @@ export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 /** The cap on all command output of one run (see HostOptions.maxRunOutputBytes). */
 export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 32 * 1024 * 1024;
 
-/** Creates the host seam. Cheap: nothing is touched until a probe asks. */
 /** An absolute path without empty, "." or ".." segments and no trailing slash: path.join leaves it as is. */
 const NORMAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
 
@@ -177,6 +176,7 @@ export function underRoot(root: string, file: string): string {
   return joined;
 }
 
+/** Creates the host seam. Cheap: nothing is touched until a probe asks. */
 export function createHost(options: HostOptions = {}): Host {
   const root = path.resolve(options.root ?? '/');
   const searchPath = options.path ?? defaultSearchPath(process.env.PATH);
