@@ -35,7 +35,7 @@ export function lines(text: string): string[] {
 /**
  * Wraps a pure parser so that the same text twice in a row is parsed once: the daemon reads some large
  * files every cycle that change only across a reboot (the kernel config, ~260 KB), and parsing them again
- * was a tenth of what a cycle allocates (docs/performance.md). The result is shared: callers must not
+ * was ~8% of what a cycle allocates (docs/performance.md). The result is shared: callers must not
  * change it. A parse that throws is not remembered.
  */
 export function lastParse<T>(parse: (text: string) => T): (text: string) => T {
