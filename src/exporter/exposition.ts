@@ -176,10 +176,14 @@ export class Exposition {
     if (!registry) {
       registry = new Registry();
       registry.setContentType(CONTENT_TYPES[format] as RegistryContentType);
-      // The lag sampler cannot be left out of collectDefaultMetrics; its series are removed below and it
-      // samples once a second instead of every 10 ms.
+      // The lag sampler cannot be left out of collectDefaultMetrics: it samples once a second, not every 10 ms.
       collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
-      for (const name of [...MISNAMED_DEFAULTS, ...EVENT_LOOP_LAG]) registry.removeSingleMetric(name);
+      // Only the process_* families, as client_golang's process collector serves: the nodejs_* ones (heap
+      // spaces, GC, handles, event-loop lag) were half of a scrape's CPU and kept its p99 above 2 ms
+      // (docs/decisions/0009-process-metrics-only.md).
+      for (const metric of registry.getMetricsAsArray()) {
+        if (!metric.name.startsWith('process_')) registry.removeSingleMetric(metric.name);
+      }
       this.process.set(format, registry);
     }
     return registry;
@@ -207,27 +211,6 @@ const deflateRaw = promisify(zlib.deflateRaw);
 const LIVE_DEFLATE: zlib.ZlibOptions = { windowBits: 13, memLevel: 4 };
 /** A gzip member header: magic, deflate, no flags, no mtime, no extra flags, OS unknown (255). */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
-
-// Gauges prom-client names like counters (`promtool check metrics`: "non-counter metrics should not have
-// _total suffix"); left out so the exposition passes Prometheus' own lint. The by-type series stay.
-const MISNAMED_DEFAULTS = [
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-];
-
-// Left out because their cost broke the scrape goal: reading the lag histogram's percentiles and stddev
-// took about half of a scrape's CPU (docs/decisions/0007-precompressed-exposition.md).
-const EVENT_LOOP_LAG = [
-  'nodejs_eventloop_lag_seconds',
-  'nodejs_eventloop_lag_min_seconds',
-  'nodejs_eventloop_lag_max_seconds',
-  'nodejs_eventloop_lag_mean_seconds',
-  'nodejs_eventloop_lag_stddev_seconds',
-  'nodejs_eventloop_lag_p50_seconds',
-  'nodejs_eventloop_lag_p90_seconds',
-  'nodejs_eventloop_lag_p99_seconds',
-];
 
 /** The body's bytes; OpenMetrics without its final "# EOF" line (the process metrics go before it). */
 async function encode(text: Promise<string>, format: ContentType): Promise<Buffer> {

@@ -99,7 +99,8 @@ describe('the bundle in dist/', () => {
       expect(response.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
       const body = await response.text();
       expect(body).toMatch(/^process_resident_memory_bytes \d+$/m);
-      expect(body).toMatch(/^# TYPE nodejs_heap_size_used_bytes gauge$/m);
+      expect(body).toMatch(/^# TYPE process_cpu_seconds counter$/m);
+      expect(body).not.toMatch(/nodejs_/);
       // fetch asks for gzip as Prometheus does, and decoded what the daemon sent.
       expect(response.headers.get('content-encoding')).toBe('gzip');
       expect(response.headers.get('vary')).toBe('Accept, Accept-Encoding');
