@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult, Probe } from '../src/check.js';
 import { ok, skip } from '../src/check.js';
 import { defaultSettings } from '../src/context.js';
-import { Exposition, negotiate, negotiateEncoding, remembered } from '../src/exporter/exposition.js';
+import { Exposition, negotiate, negotiateEncoding } from '../src/exporter/exposition.js';
 import { buildRegistry, commandLabel, countTimeouts, type Rejected } from '../src/exporter/metrics.js';
 import { type Cycle, groupProbes, Schedule } from '../src/exporter/schedule.js';
 import { DaemonState, type Log } from '../src/exporter/state.js';
@@ -185,19 +185,6 @@ describe('exposition', () => {
       );
       expect(negotiateEncoding(`gzip;q=${i % 2}`)).toBe(i % 2 ? 'gzip' : 'identity');
     }
-  });
-
-  it('remembers at most the given number of header values', () => {
-    const computed: string[] = [];
-    const lengthOf = remembered((header: string) => {
-      computed.push(header);
-      return header.length;
-    }, 3);
-    for (const header of ['a', 'bb', 'a', 'ccc', 'a']) lengthOf(header);
-    expect(computed).toEqual(['a', 'bb', 'ccc']);
-    lengthOf('dddd'); // a fourth value: all are forgotten
-    expect(lengthOf('a')).toBe(1);
-    expect(computed).toEqual(['a', 'bb', 'ccc', 'dddd', 'a']);
   });
 
   it('renders a snapshot once and reuses the text until the next update', async () => {

@@ -1,5 +1,4 @@
-// What every parser shares: ParseError, the only thing a parser throws on bad input (what was expected,
-// and an excerpt of what came); splitting lines; remembering the last parse.
+// Every parser throws this and only this on bad input: what was expected, and an excerpt of what came.
 
 const EXCERPT_CHARS = 120;
 
@@ -30,20 +29,4 @@ export function excerpt(text: string): string {
 /** Splits text into lines, accepting CRLF. */
 export function lines(text: string): string[] {
   return text.split(/\r?\n/);
-}
-
-/**
- * Wraps a pure parser so that the same text twice in a row is parsed once: the daemon reads some large
- * files every cycle that change only across a reboot (the kernel config, ~260 KB), and parsing them again
- * was ~8% of what a cycle allocates (docs/performance.md). The result is shared: callers must not
- * change it. A parse that throws is not remembered.
- */
-export function lastParse<T>(parse: (text: string) => T): (text: string) => T {
-  let last: { text: string; value: T } | undefined;
-  return (text) => {
-    if (last?.text === text) return last.value;
-    const value = parse(text);
-    last = { text, value };
-    return value;
-  };
 }

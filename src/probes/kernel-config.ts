@@ -7,8 +7,9 @@ import { error, type Finding, fromFindings, type Outcome, type Probe, skip } fro
 import { type Context, domUReason } from '../context.js';
 import { HostFileError } from '../host/host.js';
 import { isEnabled, type KernelConfig, parseKernelConfig } from '../parsers/kernel-config.js';
-import { lastParse, ParseError } from '../parsers/parse-error.js';
+import { ParseError } from '../parsers/parse-error.js';
 import { kernelConfigOptions } from '../remedies/kernel-config-options.js';
+import { remembered } from '../remembered.js';
 
 /** A dom0 option: a missing `fail` one breaks dom0 itself, a missing `warn` one only some setups. */
 export interface Dom0Option {
@@ -120,7 +121,7 @@ export const GUEST_OPTIONS: readonly Dom0Option[] = [
 ];
 
 // The daemon reads the config every cycle; it changes only when another kernel boots.
-const parseConfig = lastParse(parseKernelConfig);
+const parseConfig = remembered(parseKernelConfig, 1);
 
 export const kernelConfig: Probe = {
   id: 'kernel-config',

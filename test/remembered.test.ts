@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { lastParse, ParseError } from '../src/parsers/parse-error.js';
+import { ParseError } from '../src/parsers/parse-error.js';
+import { remembered } from '../src/remembered.js';
 
-describe('lastParse', () => {
+describe('remembered', () => {
   const counting = () => {
     const texts: string[] = [];
-    const parse = lastParse((text: string) => {
+    // One value remembered, as the kernel-config probe uses it.
+    const parse = remembered((text: string) => {
       texts.push(text);
       if (text === 'bad') throw ParseError.of('test', 'good text', text);
       return { length: text.length };
-    });
+    }, 1);
     return { texts, parse };
   };
 
@@ -35,5 +37,18 @@ describe('lastParse', () => {
     expect(() => parse('bad')).toThrow(ParseError);
     expect(parse('a')).toEqual({ length: 1 });
     expect(texts).toEqual(['a', 'bad', 'bad']);
+  });
+
+  it('remembers at most the given number of values', () => {
+    const computed: string[] = [];
+    const lengthOf = remembered((header: string) => {
+      computed.push(header);
+      return header.length;
+    }, 3);
+    for (const header of ['a', 'bb', 'a', 'ccc', 'a']) lengthOf(header);
+    expect(computed).toEqual(['a', 'bb', 'ccc']);
+    lengthOf('dddd'); // a fourth value: all are forgotten
+    expect(lengthOf('a')).toBe(1);
+    expect(computed).toEqual(['a', 'bb', 'ccc', 'dddd', 'a']);
   });
 });
