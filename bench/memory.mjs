@@ -43,6 +43,9 @@ const VARIANTS = {
     node: [],
   },
   jitless: { env: { ...SHIPPED, NODE_OPTIONS: `${SHIPPED_NODE_OPTIONS} --jitless` }, node: [] },
+  // Diagnostic, never shipped: node-cron's Intl.DateTimeFormat answered without ICU (bench/no-icu.cjs), to
+  // measure what ICU's data and code cost the daemon.
+  'no-icu': { env: SHIPPED, node: ['--require', path.join(ROOT, 'bench/no-icu.cjs')] },
 };
 
 const kb = (x) => `${(x / 1024).toFixed(1)} MB`;
@@ -83,6 +86,10 @@ async function floors(host) {
     ['+ pino', `await import('pino');${listen}`],
     ['+ node-cron', `await import('node-cron');${listen}`],
     // node-cron works out every tick with Intl.DateTimeFormat, which maps ICU's data in the node binary.
+    [
+      'bare node + one Intl.DateTimeFormat used once (what node-cron makes for its ticks)',
+      "new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', timeZoneName: 'shortOffset' }).formatToParts(new Date());",
+    ],
     [
       '+ node-cron ticking every second',
       `(await import('node-cron')).default.schedule('* * * * * *', () => {});${listen}`,
