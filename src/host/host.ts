@@ -157,8 +157,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 /**
  * Reads in flight at once. libuv runs file I/O on 4 threads, so more only wait in its queue, each holding
- * a buffer, a request and a suspended async function: at 64 domains a cycle started ~1,400 sysfs reads
- * together, ~9 MB of heap that outlived the young generation (docs/performance.md).
+ * a buffer, a request and a suspended async function long enough to reach V8's old generation: a daemon
+ * cycle asks for every sysfs counter together (docs/performance.md has the heap it cost).
  */
 export const MAX_CONCURRENT_READS = 16;
 /** The cap on all command output of one run (see HostOptions.maxRunOutputBytes). */
